@@ -1,0 +1,90 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { authRoutes } from './auth/routes.js';
+import { createApiKeyService } from './auth/service.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import type { Database } from './db/client.js';
+import { fundRoutes } from './funds/routes.js';
+import { createFundService } from './funds/service.js';
+import { registerAuth } from './http/auth.js';
+import { registerErrorHandling } from './http/errors.js';
+import { healthRoutes } from './http/health.js';
+import { createWriter } from './http/idempotency.js';
+import { today } from './ledger/dates.js';
+import { transactionRoutes } from './transactions/routes.js';
+
+export interface BuildOptions {
+  config: Config;
+  database: Database;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const API_VERSION = '1.0.0';
+
+/** The whole service as a Fastify instance, not listening: tests use inject(), server.ts listens. */
+export async function buildApp({ config, database, logger = false }: BuildOptions) {
+  const app = Fastify({
+    logger,
+    bodyLimit: 1024 * 1024,
+    // A request that cannot finish in this time is cut off rather than holding a connection forever.
+    requestTimeout: 30_000,
+    // Never log tokens: the auth header stays out of the request log.
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const ctx: AppContext = {
+    config,
+    database,
+    funds: createFundService(database.db),
+    apiKeys: createApiKeyService(database.db, { envAdminToken: config.LEDGER_ADMIN_TOKEN }),
+    write: createWriter(database.db),
+    today: () => today(config.LEDGER_TIMEZONE),
+  };
+
+  registerErrorHandling(app);
+  registerAuth(app, ctx.apiKeys);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'fund-ledger',
+        version: API_VERSION,
+        description:
+          'Double-entry ledger for earmarked anti-poverty funds (防止返贫专项基金). Money is always a decimal string. ' +
+          'Errors are application/problem+json with a stable `code`.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes, { database });
+  await app.register(fundRoutes, { ctx });
+  await app.register(transactionRoutes, { ctx });
+  await app.register(authRoutes, { ctx });
+  app.decorate('ctx', ctx);
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,16 @@
+import type { ApiKeyService } from './auth/service.js';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import type { FundService } from './funds/service.js';
+import type { Writer } from './http/idempotency.js';
+
+/** What route plugins are given: the services, the one way to write, and the ledger's clock. */
+export interface AppContext {
+  config: Config;
+  database: Database;
+  funds: FundService;
+  apiKeys: ApiKeyService;
+  write: Writer;
+  /** Today's accounting date in the ledger's time zone. */
+  today(): string;
+}

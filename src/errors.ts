@@ -1,0 +1,36 @@
+/**
+ * The one error hierarchy. Services and the ledger core throw DomainError with a stable machine code;
+ * src/http/errors.ts maps each code to an HTTP status in one place.
+ */
+export const errorCodes = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  already_exists: 409,
+  idempotency_conflict: 409,
+  already_reversed: 409,
+  reversal_not_reversible: 409,
+  concurrency_conflict: 409,
+  unknown_account: 422,
+  unbalanced_transaction: 422,
+  insufficient_funds: 422,
+  date_in_future: 422,
+  fund_closed: 422,
+  database_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (what: string, id: string) => new DomainError('not_found', `${what} ${id} does not exist.`);

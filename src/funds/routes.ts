@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import { decodeCursor, page, toPage } from '../http/pagination.js';
+import { problems } from '../http/schemas.js';
+import * as s from './schemas.js';
+
+export const fundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const { funds, write } = ctx;
+
+  app.post('/v1/funds', {
+    config: { permission: 'write' },
+    schema: { tags: ['funds'], summary: 'Create a fund (专项基金)', body: s.createFundBody, response: { 201: s.fund, ...problems(403, 409) } },
+    handler: (req, reply) => write(req, reply, 201, (tx) => funds.createFund(tx, req.body)),
+  });
+
+  app.get('/v1/funds', {
+    config: { permission: 'read' },
+    schema: { tags: ['funds'], summary: 'List funds by code', querystring: s.listQuery, response: { 200: page(s.fund), ...problems() } },
+    handler: async (req) => {
+      const items = await funds.listFunds({ afterCode: decodeCursor(req.query.cursor, 'string'), limit: req.query.limit });
+      return toPage(items, req.query.limit, (f) => f.code);
+    },
+  });
+
+  app.get('/v1/funds/:fundId', {
+    config: { permission: 'read' },
+    schema: { tags: ['funds'], summary: 'Get a fund', params: s.fundParams, response: { 200: s.fund, ...problems(404) } },
+    handler: (req) => funds.getFund(req.params.fundId),
+  });
+
+  app.post('/v1/funds/:fundId/accounts', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['accounts'],
+      summary: 'Open an account in a fund',
+      params: s.fundParams,
+      body: s.createAccountBody,
+      response: { 201: s.account, ...problems(403, 404, 409) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => funds.createAccount(tx, req.params.fundId, req.body)),
+  });
+
+  app.get('/v1/funds/:fundId/accounts', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['accounts'],
+      summary: "List a fund's accounts by code",
+      params: s.fundParams,
+      querystring: s.listQuery,
+      response: { 200: page(s.account), ...problems(404) },
+    },
+    handler: async (req) => {
+      const items = await funds.listAccounts(req.params.fundId, {
+        afterCode: decodeCursor(req.query.cursor, 'string'),
+        limit: req.query.limit,
+      });
+      return toPage(items, req.query.limit, (a) => a.code);
+    },
+  });
+
+  app.get('/v1/funds/:fundId/trial-balance', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['funds'],
+      summary: 'Trial balance (试算平衡表) of a fund at the end of a day',
+      params: s.fundParams,
+      querystring: s.asOfQuery,
+      response: { 200: s.trialBalance, ...problems(404) },
+    },
+    handler: (req) => funds.trialBalance(req.params.fundId, req.query.asOf ?? ctx.today()),
+  });
+
+  app.get('/v1/accounts/:accountId', {
+    config: { permission: 'read' },
+    schema: { tags: ['accounts'], summary: 'Get an account with its current balance', params: s.accountParams, response: { 200: s.account, ...problems(404) } },
+    handler: (req) => funds.getAccount(req.params.accountId),
+  });
+
+  app.get('/v1/accounts/:accountId/balance', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['accounts'],
+      summary: 'Balance and totals at the end of a day (by accounting date)',
+      params: s.accountParams,
+      querystring: s.asOfQuery,
+      response: { 200: s.balance, ...problems(404) },
+    },
+    handler: (req) => funds.balanceAsOf(req.params.accountId, req.query.asOf ?? ctx.today()),
+  });
+
+  app.get('/v1/accounts/:accountId/entries', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['accounts'],
+      summary: "An account's lines in posting order, with the running balance after each",
+      params: s.accountParams,
+      querystring: s.entriesQuery,
+      response: { 200: page(s.entry), ...problems(404) },
+    },
+    handler: async (req) => {
+      const { from, to, limit } = req.query;
+      const items = await funds.entries(req.params.accountId, { from, to, limit, after: decodeCursor(req.query.cursor, 'number') });
+      return toPage(items, limit, (e) => e.lineId);
+    },
+  });
+};

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { accountTypes } from '../ledger/accounts.js';
+import { calendarDate, code, id, money, text } from '../http/schemas.js';
+import { cursor, limit } from '../http/pagination.js';
+
+export const fund = z
+  .object({
+    id: z.string(),
+    code: z.string(),
+    name: z.string(),
+    organisation: z.string(),
+    purpose: z.string(),
+    status: z.enum(['active', 'closed']),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Fund' });
+
+export const createFundBody = z.strictObject({
+  code,
+  name: text(200).meta({ examples: ['某乡防止返贫专项基金'] }),
+  organisation: text(200).meta({ description: 'Owning county or township', examples: ['某县某乡人民政府'] }),
+  purpose: text(1000),
+});
+
+export const account = z
+  .object({
+    id: z.string(),
+    fundId: z.string(),
+    code: z.string(),
+    name: z.string(),
+    type: z.enum(accountTypes),
+    normalSide: z.enum(['debit', 'credit']),
+    noOverdraft: z.boolean(),
+    balance: money.meta({ description: 'Current balance, positive on the normal side' }),
+    debitTotal: money,
+    creditTotal: money,
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Account' });
+
+export const createAccountBody = z.strictObject({
+  code,
+  name: text(200),
+  type: z.enum(accountTypes),
+  noOverdraft: z.boolean().optional().meta({ description: 'Refuse postings that take the balance below zero; default true for asset accounts' }),
+});
+
+export const fundParams = z.object({ fundId: id });
+export const accountParams = z.object({ accountId: id });
+export const listQuery = z.strictObject({ limit, cursor });
+
+export const asOfQuery = z.strictObject({
+  asOf: calendarDate.optional().meta({ description: 'End of this day; today when omitted' }),
+});
+
+export const balance = z
+  .object({ accountId: z.string(), asOf: z.string(), balance: money, debitTotal: money, creditTotal: money })
+  .meta({ id: 'Balance' });
+
+export const entriesQuery = z.strictObject({ from: calendarDate.optional(), to: calendarDate.optional(), limit, cursor });
+
+export const entry = z
+  .object({
+    lineId: z.number().int(),
+    transactionId: z.string(),
+    transactionNumber: z.number().int(),
+    lineNo: z.number().int(),
+    date: z.string(),
+    description: z.string(),
+    direction: z.enum(['debit', 'credit']),
+    amount: money,
+    memo: z.string().nullable(),
+    balanceAfter: money.meta({ description: "The account's balance after this line, in posting order" }),
+  })
+  .meta({ id: 'Entry' });
+
+export const trialBalance = z
+  .object({
+    fundId: z.string(),
+    asOf: z.string(),
+    accounts: z.array(
+      z.object({
+        accountId: z.string(),
+        code: z.string(),
+        name: z.string(),
+        type: z.enum(accountTypes),
+        debitTotal: money,
+        creditTotal: money,
+        balance: money,
+        balanceSide: z.enum(['debit', 'credit']),
+      }),
+    ),
+    totals: z.object({ debitTotal: money, creditTotal: money, debitBalances: money, creditBalances: money }),
+    balanced: z.boolean(),
+  })
+  .meta({ id: 'TrialBalance' });

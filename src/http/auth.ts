@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiKeyService } from '../auth/service.js';
+import { allows, type Permission, type Principal } from '../auth/roles.js';
+import { DomainError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the route needs; /v1 routes without it are refused (fail closed). */
+    permission?: Permission;
+  }
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+/** Authenticates every /v1 request by its bearer token and checks the route's permission. */
+export function registerAuth(app: FastifyInstance, keys: ApiKeyService): void {
+  app.decorateRequest('principal', null as unknown as Principal);
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
+    const header = request.headers.authorization;
+    const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+    if (!match) {
+      throw new DomainError('unauthorized', 'Send an API key as "Authorization: Bearer <token>".');
+    }
+    const principal = await keys.authenticate(match[1]!);
+    if (!principal) throw new DomainError('unauthorized', 'The API key is unknown or has been revoked.');
+    request.principal = principal;
+    const permission = request.routeOptions.config.permission;
+    // An unmatched /v1 path reaches the not-found handler, whose config carries no permission: a 404 is right there.
+    if (request.is404) return;
+    if (!permission || !allows(principal.role, permission)) {
+      throw new DomainError('forbidden', `A ${principal.role} key may not ${request.method} ${request.routeOptions.url}.`, {
+        role: principal.role,
+        required: permission ?? 'none',
+      });
+    }
+  });
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { DomainError } from '../errors.js';
+
+export const MAX_PAGE = 500;
+
+export const limit = z.coerce
+  .number({ error: 'limit must be a whole number' })
+  .int({ error: 'limit must be a whole number' })
+  .min(1, { error: 'limit must be at least 1' })
+  .max(MAX_PAGE, { error: `limit must be at most ${MAX_PAGE}` })
+  .default(100);
+
+export const cursor = z.string().max(200).optional().meta({ description: 'nextCursor from the previous page' });
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** Cursors are opaque to clients: base64url of the position after which the next page starts. */
+export function encodeCursor(position: string | number): string {
+  return Buffer.from(JSON.stringify({ p: position })).toString('base64url');
+}
+
+export function decodeCursor<T extends 'string' | 'number'>(
+  value: string | undefined,
+  kind: T,
+): (T extends 'string' ? string : number) | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { p?: unknown };
+    if (typeof decoded.p === kind) return decoded.p as T extends 'string' ? string : number;
+  } catch {
+    // fall through to the error below
+  }
+  throw new DomainError('validation_failed', 'cursor: not a cursor this service issued; use nextCursor from a previous page.');
+}
+
+/** The page's items and the cursor to the next one, present only when the page is full. */
+export function toPage<T>(items: T[], pageSize: number, position: (last: T) => string | number) {
+  const last = items[items.length - 1];
+  return { items, nextCursor: items.length === pageSize && last !== undefined ? encodeCursor(position(last)) : null };
+}

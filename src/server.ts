@@ -1,0 +1,60 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const database = openDatabase({ url: config.DATABASE_URL, dataDir: config.LEDGER_DATA_DIR });
+  await database.migrate();
+  const app = await buildApp({
+    config,
+    database,
+    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'] },
+  });
+
+  const bootstrap = await app.ctx.apiKeys.bootstrapAdmin();
+  if (bootstrap) {
+    // Printed once, to the terminal only: the database keeps just its hash.
+    process.stdout.write(
+      `\nNo LEDGER_ADMIN_TOKEN and no admin key yet: created one. Keep it now, it is not shown again:\n\n  ${bootstrap.token}\n\n`,
+    );
+  }
+
+  let closing = false;
+  const close = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    try {
+      await app.close();
+      await database.close();
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void close('SIGTERM'));
+  process.on('SIGINT', () => void close('SIGINT'));
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  app.log.info(
+    { database: database.kind === 'pglite' ? `embedded PGlite in ${config.LEDGER_DATA_DIR}` : 'PostgreSQL (DATABASE_URL)' },
+    `fund-ledger listening on http://${config.HOST}:${config.PORT} — API docs at /docs`,
+  );
+}
+
+main().catch((error) => {
+  console.error('fund-ledger failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import { notFound } from '../errors.js';
+import { decodeCursor, page, toPage } from '../http/pagination.js';
+import { problems } from '../http/schemas.js';
+import { postTransaction } from '../ledger/posting.js';
+import { getTransaction, listTransactions } from '../ledger/queries.js';
+import { reverseTransaction } from '../ledger/reversal.js';
+import * as s from './schemas.js';
+
+// Transactions are the ledger core itself: these routes call it directly, there is no rule to add.
+export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const { db } = ctx.database;
+  const posting = (actor: string) => ({ actor, today: ctx.today() });
+
+  app.post('/v1/transactions', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['transactions'],
+      summary: 'Post a balanced transaction (凭证)',
+      headers: s.idempotencyHeaders,
+      body: s.createTransactionBody,
+      response: { 201: s.transaction, ...problems(403, 409, 422) },
+    },
+    handler: (req, reply) => ctx.write(req, reply, 201, (tx) => postTransaction(tx, req.body, posting(req.principal.id))),
+  });
+
+  app.get('/v1/transactions', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['transactions'],
+      summary: 'Transactions in posting order',
+      querystring: s.listTransactionsQuery,
+      response: { 200: page(s.transaction), ...problems() },
+    },
+    handler: async (req) => {
+      const { fundId, from, to, limit } = req.query;
+      const items = await listTransactions(db, { fundId, from, to, limit, after: decodeCursor(req.query.cursor, 'number') });
+      return toPage(items, limit, (t) => t.number);
+    },
+  });
+
+  app.get('/v1/transactions/:transactionId', {
+    config: { permission: 'read' },
+    schema: { tags: ['transactions'], summary: 'Get a transaction with its lines', params: s.transactionParams, response: { 200: s.transaction, ...problems(404) } },
+    handler: async (req) => {
+      const found = await getTransaction(db, req.params.transactionId);
+      if (!found) throw notFound('Transaction', req.params.transactionId);
+      return found;
+    },
+  });
+
+  app.post('/v1/transactions/:transactionId/reversal', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['transactions'],
+      summary: 'Reverse a transaction with a linked mirror transaction (冲销)',
+      headers: s.idempotencyHeaders,
+      params: s.transactionParams,
+      body: s.reversalBody,
+      response: { 201: s.transaction, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) =>
+      ctx.write(req, reply, 201, (tx) => reverseTransaction(tx, req.params.transactionId, req.body, posting(req.principal.id))),
+  });
+};

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { cursor, limit } from '../http/pagination.js';
+import { amount, calendarDate, id, money, text } from '../http/schemas.js';
+import { LIMITS } from '../ledger/posting.js';
+
+export const line = z.strictObject({
+  accountId: id,
+  direction: z.enum(['debit', 'credit'], { error: 'direction is "debit" or "credit"' }),
+  amount,
+  memo: text(LIMITS.memoLength).nullish(),
+});
+
+export const createTransactionBody = z.strictObject({
+  date: calendarDate.meta({ description: 'Accounting date; not after today' }),
+  description: text(LIMITS.descriptionLength),
+  reference: text(LIMITS.referenceLength).nullish().meta({ description: 'External reference, e.g. a bank slip number' }),
+  lines: z
+    .array(line)
+    .min(2, { error: 'a transaction has at least two lines' })
+    .max(LIMITS.linesPerTransaction, { error: `at most ${LIMITS.linesPerTransaction} lines` }),
+});
+
+export const transaction = z
+  .object({
+    id: z.string(),
+    number: z.number().int().meta({ description: 'Voucher number (凭证号), in posting order' }),
+    date: z.string(),
+    description: z.string(),
+    reference: z.string().nullable(),
+    reversesTransactionId: z.string().nullable(),
+    reversedByTransactionId: z.string().nullable(),
+    reversalReason: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    lines: z.array(
+      z.object({
+        lineNo: z.number().int(),
+        accountId: z.string(),
+        fundId: z.string(),
+        direction: z.enum(['debit', 'credit']),
+        amount: money,
+        memo: z.string().nullable(),
+        balanceAfter: money,
+      }),
+    ),
+  })
+  .meta({ id: 'Transaction' });
+
+export const transactionParams = z.object({ transactionId: id });
+
+export const listTransactionsQuery = z.strictObject({
+  fundId: id.optional(),
+  from: calendarDate.optional(),
+  to: calendarDate.optional(),
+  limit,
+  cursor,
+});
+
+export const reversalBody = z.strictObject({
+  reason: text(500),
+  date: calendarDate.optional().meta({ description: 'Accounting date of the reversal; today when omitted' }),
+});
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .meta({ description: 'Retry-safe key: the same key and body return the original answer; another body is 409' }),
+});
