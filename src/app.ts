@@ -1,13 +1,5 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authRoutes } from './auth/routes.js';
 import { createApiKeyService } from './auth/service.js';
 import type { Config } from './config.js';
@@ -19,6 +11,7 @@ import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { createWriter } from './http/idempotency.js';
+import { registerSwagger } from './http/swagger.js';
 import { today } from './ledger/dates.js';
 import { transactionRoutes } from './transactions/routes.js';
 
@@ -37,11 +30,12 @@ export async function buildApp({ config, database, logger = false }: BuildOption
     bodyLimit: 1024 * 1024,
     // A request that cannot finish in this time is cut off rather than holding a connection forever.
     requestTimeout: 30_000,
-    // Never log tokens: the auth header stays out of the request log.
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // The API speaks JSON: any other body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
 
   const ctx: AppContext = {
     config,
@@ -55,23 +49,13 @@ export async function buildApp({ config, database, logger = false }: BuildOption
   registerErrorHandling(app);
   registerAuth(app, ctx.apiKeys);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'fund-ledger',
-        version: API_VERSION,
-        description:
-          'Double-entry ledger for earmarked anti-poverty funds (防止返贫专项基金). Money is always a decimal string. ' +
-          'Errors are application/problem+json with a stable `code`.',
-      },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearerAuth: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+  await registerSwagger(app, {
+    title: 'fund-ledger',
+    version: API_VERSION,
+    description:
+      'Double-entry ledger for earmarked anti-poverty funds (防止返贫专项基金). Money is always a decimal string. ' +
+      'Errors are application/problem+json with a stable `code`.',
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes, { database });
   await app.register(fundRoutes, { ctx });
