@@ -23,6 +23,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       body: z.strictObject({ name: text(200), role: z.enum(roles) }),
       response: { 201: issuedKey, ...problems(403) },
     },
-    handler: (req, reply) => ctx.write(req, reply, 201, (tx) => ctx.apiKeys.issue(tx, req.body, req.principal.id)),
+    handler: (req, reply) =>
+      ctx.write(req, reply, 201, (tx) => ctx.apiKeys.issue(tx, req.body, req.principal.id), { answerHoldsSecret: true }),
   });
 };

@@ -35,8 +35,13 @@ export function createWriter(db: Db) {
     reply: FastifyReply,
     status: number,
     work: (tx: Tx) => Promise<T>,
+    options: { answerHoldsSecret?: boolean } = {},
   ): Promise<T> {
     const header = request.headers['idempotency-key'];
+    if (header !== undefined && options.answerHoldsSecret) {
+      // A stored answer would keep the secret in the database, and a replay would show it twice.
+      throw new DomainError('validation_failed', 'Idempotency-Key is not accepted here: the answer holds a secret that is shown only once.');
+    }
     if (header === undefined) {
       const result = await db.transaction(work);
       reply.code(status);

@@ -54,6 +54,13 @@ describe.each(backends)('API keys and roles on $name', (backend) => {
     }
   });
 
+  it('refuses an Idempotency-Key on key issuing, so no token is ever stored in the clear', async () => {
+    const r = await t.call('POST', '/v1/api-keys', { body: { name: 'x', role: 'reader' }, headers: { 'idempotency-key': 'k1' } });
+    expect(r.status).toBe(400);
+    const stored = await rows(t.database.db, sql`select key from idempotency_keys`);
+    expect(stored).toEqual([]);
+  });
+
   it('refuses an unknown role', async () => {
     const r = await t.call('POST', '/v1/api-keys', { body: { name: 'x', role: 'superuser' } });
     expect(r.status).toBe(400);
