@@ -9,6 +9,11 @@ import { fundRoutes } from './funds/routes.js';
 import { createFundService } from './funds/service.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
+import { disbursementsRoutes } from './disbursements/routes.js';
+import { householdRoutes } from './households/routes.js';
+import { industriesRoutes } from './industries/routes.js';
+import { insuranceRoutes } from './insurance/routes.js';
+import { createHouseholdService } from './households/service.js';
 import { healthRoutes } from './http/health.js';
 import { createWriter } from './http/idempotency.js';
 import { registerSwagger } from './http/swagger.js';
@@ -18,13 +23,15 @@ import { transactionRoutes } from './transactions/routes.js';
 export interface BuildOptions {
   config: Config;
   database: Database;
+  /** The key of the ID-number hash (see resolveIdHashKey). */
+  idHashKey: string;
   logger?: FastifyServerOptions['logger'];
 }
 
 export const API_VERSION = '1.0.0';
 
 /** The whole service as a Fastify instance, not listening: tests use inject(), server.ts listens. */
-export async function buildApp({ config, database, logger = false }: BuildOptions) {
+export async function buildApp({ config, database, idHashKey, logger = false }: BuildOptions) {
   const app = Fastify({
     logger,
     bodyLimit: 1024 * 1024,
@@ -37,13 +44,15 @@ export async function buildApp({ config, database, logger = false }: BuildOption
   // The API speaks JSON: any other body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
 
+  const clock = () => today(config.LEDGER_TIMEZONE);
   const ctx: AppContext = {
     config,
     database,
     funds: createFundService(database.db),
+    households: createHouseholdService(database.db, { idHashKey, riskCauses: config.LEDGER_RISK_CAUSES, today: clock }),
     apiKeys: createApiKeyService(database.db, { envAdminToken: config.LEDGER_ADMIN_TOKEN }),
     write: createWriter(database.db),
-    today: () => today(config.LEDGER_TIMEZONE),
+    today: clock,
   };
 
   registerErrorHandling(app);
@@ -60,6 +69,10 @@ export async function buildApp({ config, database, logger = false }: BuildOption
   await app.register(healthRoutes, { database });
   await app.register(fundRoutes, { ctx });
   await app.register(transactionRoutes, { ctx });
+  await app.register(householdRoutes, { ctx });
+  await app.register(industriesRoutes, { ctx });
+  await app.register(disbursementsRoutes, { ctx });
+  await app.register(insuranceRoutes, { ctx });
   await app.register(authRoutes, { ctx });
   app.decorate('ctx', ctx);
   return app;

@@ -9,6 +9,13 @@ const configSchema = z.object({
     .optional(),
   LEDGER_DATA_DIR: z.string().min(1).default('./data'),
   LEDGER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Key of the HMAC that stands in for ID numbers in the database (see README, personal data).
+  LEDGER_ID_HASH_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  LEDGER_RISK_CAUSES: z
+    .string()
+    .default('illness,disability,accident,disaster,schooling,unemployment,other')
+    .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+    .refine((list) => list.length > 0, 'must list at least one risk cause'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // "Today" for accounting dates: a township's day ends at midnight local time, not UTC.
   LEDGER_TIMEZONE: z

@@ -2,6 +2,7 @@ import type { ApiKeyService } from './auth/service.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { FundService } from './funds/service.js';
+import type { HouseholdService } from './households/service.js';
 import type { Writer } from './http/idempotency.js';
 
 /** What route plugins are given: the services, the one way to write, and the ledger's clock. */
@@ -9,6 +10,7 @@ export interface AppContext {
   config: Config;
   database: Database;
   funds: FundService;
+  households: HouseholdService;
   apiKeys: ApiKeyService;
   write: Writer;
   /** Today's accounting date in the ledger's time zone. */

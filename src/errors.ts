@@ -17,6 +17,21 @@ export const errorCodes = {
   insufficient_funds: 422,
   date_in_future: 422,
   fund_closed: 422,
+  // Field operations.
+  unknown_village: 422,
+  unknown_household: 422,
+  not_monitored: 422,
+  already_monitored: 409,
+  category_not_allowed: 422,
+  over_cap: 422,
+  village_mismatch: 422,
+  invalid_rule: 422,
+  chart_account_missing: 422,
+  approver_is_requester: 403,
+  not_approved: 409,
+  already_paid: 409,
+  invalid_state: 409,
+  import_failed: 422,
   database_unavailable: 503,
 } as const;
 

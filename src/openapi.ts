@@ -6,7 +6,7 @@ import { openDatabase } from './db/client.js';
 export async function generateOpenApi(): Promise<string> {
   // Building the routes reads no data; an empty in-memory database is enough.
   const database = openDatabase({ dataDir: 'memory://' });
-  const app = await buildApp({ config: loadConfig({}), database });
+  const app = await buildApp({ config: loadConfig({}), database, idHashKey: 'openapi-generation-has-no-households-to-hash' });
   try {
     await app.ready();
     return `${JSON.stringify(app.swagger(), null, 2)}\n`;

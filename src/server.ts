@@ -1,6 +1,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
+import { resolveIdHashKey } from './secrets.js';
 
 async function main() {
   let config;
@@ -14,11 +15,19 @@ async function main() {
     throw error;
   }
 
+  let idHashKey;
+  try {
+    idHashKey = resolveIdHashKey(config);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
   const database = openDatabase({ url: config.DATABASE_URL, dataDir: config.LEDGER_DATA_DIR });
   await database.migrate();
   const app = await buildApp({
     config,
     database,
+    idHashKey,
     logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'] },
   });
 

@@ -19,6 +19,7 @@ import {
 // A single amount is at most 9,999,999,999,999.99; balances and totals sum many of them.
 const amount = (name: string) => numeric(name, { precision: 15, scale: 2 });
 const total = (name: string) => numeric(name, { precision: 20, scale: 2 });
+const NO_ID = sql.raw(`'00000000-0000-0000-0000-000000000000'`);
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
 export const funds = pgTable('funds', {
@@ -28,6 +29,12 @@ export const funds = pgTable('funds', {
   organisation: text('organisation').notNull(),
   purpose: text('purpose').notNull(),
   status: text('status', { enum: ['active', 'closed'] }).notNull().default('active'),
+  /** The chart the fund was opened with, if any ("prevention"). */
+  template: text('template'),
+  /** Disbursement categories the fund may pay (专款专用). */
+  allowedCategories: jsonb('allowed_categories').$type<string[]>().notNull().default([]),
+  /** Per household, per calendar year and category: the most it may receive, as decimal strings. */
+  yearlyCaps: jsonb('yearly_caps').$type<Record<string, string>>().notNull().default({}),
   createdAt: createdAt(),
 });
 
@@ -46,10 +53,20 @@ export const accounts = pgTable(
     balance: total('balance').notNull().default('0'),
     debitTotal: total('debit_total').notNull().default('0'),
     creditTotal: total('credit_total').notNull().default('0'),
+    /** What the account is for in a standard chart, so operations find it without the caller naming it. */
+    role: text('role'),
+    /** For a village's earmarked allocation: the village. */
+    villageId: uuid('village_id').references((): any => villages.id),
+    /** For an insurance policy's premium pool: the policy. */
+    policyId: uuid('policy_id').references((): any => insurancePolicies.id),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('accounts_fund_code_key').on(t.fundId, t.code),
+    // One account per role in a fund, or per role and village / policy for sub-accounts.
+    uniqueIndex('accounts_fund_role_key')
+      .on(t.fundId, t.role, sql`coalesce(${t.villageId}, ${NO_ID}::uuid)`, sql`coalesce(${t.policyId}, ${NO_ID}::uuid)`)
+      .where(sql`${t.role} is not null`),
     check('accounts_type_check', sql`${t.type} in ('asset', 'liability', 'equity', 'income', 'expense')`),
     // The last line of defence for the no-overdraft rule: whatever path writes, the database refuses.
     check('accounts_no_overdraft_check', sql`not ${t.noOverdraft} or ${t.balance} >= 0`),
@@ -143,4 +160,311 @@ export const idempotencyKeys = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.owner, t.key] })],
+);
+
+export const villages = pgTable('villages', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  township: text('township').notNull(),
+  county: text('county').notNull(),
+  createdAt: createdAt(),
+});
+
+export const households = pgTable(
+  'households',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    code: text('code').notNull().unique(),
+    headName: text('head_name').notNull(),
+    // The ID number itself is never stored: a keyed hash finds a household by it, a masked copy shows it.
+    idNumberHash: text('id_number_hash').notNull().unique(),
+    idNumberMasked: text('id_number_masked').notNull(),
+    villageId: uuid('village_id')
+      .notNull()
+      .references(() => villages.id),
+    memberCount: integer('member_count').notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('households_village_idx').on(t.villageId), check('households_member_count_check', sql`${t.memberCount} > 0`)],
+);
+
+export const householdMonitoring = pgTable(
+  'household_monitoring',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    householdId: uuid('household_id')
+      .notNull()
+      .references(() => households.id),
+    category: text('category', { enum: ['unstable', 'marginal', 'sudden_hardship'] }).notNull(),
+    riskCauses: jsonb('risk_causes').$type<string[]>().notNull(),
+    since: date('since').notNull(),
+    /** First day the household is no longer monitored (风险消除); null while monitored. */
+    eliminatedOn: date('eliminated_on'),
+    eliminationReason: text('elimination_reason'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('household_monitoring_household_idx').on(t.householdId, t.since),
+    // At most one open period per household.
+    uniqueIndex('household_monitoring_open_key')
+      .on(t.householdId)
+      .where(sql`${t.eliminatedOn} is null`),
+    check('household_monitoring_period_check', sql`${t.eliminatedOn} is null or ${t.eliminatedOn} >= ${t.since}`),
+  ],
+);
+
+export const industries = pgTable('industries', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  fundId: uuid('fund_id')
+    .notNull()
+    .references(() => funds.id),
+  name: text('name').notNull(),
+  projectVillageId: uuid('project_village_id')
+    .notNull()
+    .references(() => villages.id),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+});
+
+/** A version of an industry's income distribution rule; the one in force on a date has the latest effectiveFrom not after it. */
+export const distributionRules = pgTable(
+  'distribution_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    industryId: uuid('industry_id')
+      .notNull()
+      .references(() => industries.id),
+    version: integer('version').notNull(),
+    effectiveFrom: date('effective_from').notNull(),
+    projectVillageShare: numeric('project_village_share', { precision: 9, scale: 8 }).notNull(),
+    radiatingShare: numeric('radiating_share', { precision: 9, scale: 8 }).notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('distribution_rules_version_key').on(t.industryId, t.version),
+    uniqueIndex('distribution_rules_effective_key').on(t.industryId, t.effectiveFrom),
+    check('distribution_rules_shares_check', sql`${t.projectVillageShare} + ${t.radiatingShare} = 1`),
+  ],
+);
+
+export const distributionRuleVillages = pgTable(
+  'distribution_rule_villages',
+  {
+    ruleId: uuid('rule_id')
+      .notNull()
+      .references(() => distributionRules.id),
+    villageId: uuid('village_id')
+      .notNull()
+      .references(() => villages.id),
+    weight: numeric('weight', { precision: 12, scale: 4 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.villageId] }), check('distribution_rule_villages_weight_check', sql`${t.weight} > 0`)],
+);
+
+export const dividends = pgTable(
+  'dividends',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    industryId: uuid('industry_id')
+      .notNull()
+      .references(() => industries.id),
+    fundId: uuid('fund_id')
+      .notNull()
+      .references(() => funds.id),
+    ruleId: uuid('rule_id')
+      .notNull()
+      .references(() => distributionRules.id),
+    date: date('date').notNull(),
+    amount: amount('amount').notNull(),
+    reference: text('reference'),
+    transactionId: uuid('transaction_id')
+      .notNull()
+      .references(() => transactions.id),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('dividends_industry_idx').on(t.industryId, t.date)],
+);
+
+export const dividendAllocations = pgTable(
+  'dividend_allocations',
+  {
+    dividendId: uuid('dividend_id')
+      .notNull()
+      .references(() => dividends.id),
+    villageId: uuid('village_id')
+      .notNull()
+      .references(() => villages.id),
+    amount: amount('amount').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.dividendId, t.villageId] }), index('dividend_allocations_village_idx').on(t.villageId)],
+);
+
+/** Money received that is not a dividend: bank donations, fiscal transfers. */
+export const incomeReceipts = pgTable(
+  'income_receipts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    fundId: uuid('fund_id')
+      .notNull()
+      .references(() => funds.id),
+    source: text('source', { enum: ['donation', 'fiscal_transfer'] }).notNull(),
+    payer: text('payer').notNull(),
+    date: date('date').notNull(),
+    amount: amount('amount').notNull(),
+    reference: text('reference'),
+    transactionId: uuid('transaction_id')
+      .notNull()
+      .references(() => transactions.id),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('income_receipts_fund_idx').on(t.fundId, t.date)],
+);
+
+export const disbursementBatches = pgTable('disbursement_batches', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  fundId: uuid('fund_id')
+    .notNull()
+    .references(() => funds.id),
+  category: text('category').notNull(),
+  date: date('date').notNull(),
+  villageId: uuid('village_id').references(() => villages.id),
+  description: text('description').notNull(),
+  status: text('status', { enum: ['requested', 'approved', 'paid', 'failed'] }).notNull(),
+  requestedBy: text('requested_by').notNull(),
+  approvedBy: text('approved_by'),
+  approvedAt: timestamp('approved_at', { withTimezone: true }),
+  paidAt: timestamp('paid_at', { withTimezone: true }),
+  bankReference: text('bank_reference'),
+  approvalTransactionId: uuid('approval_transaction_id').references(() => transactions.id),
+  paymentTransactionId: uuid('payment_transaction_id').references(() => transactions.id),
+  createdAt: createdAt(),
+});
+
+export const disbursements = pgTable(
+  'disbursements',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    fundId: uuid('fund_id')
+      .notNull()
+      .references(() => funds.id),
+    householdId: uuid('household_id')
+      .notNull()
+      .references(() => households.id),
+    /** Paid from this village's allocation, when set. */
+    villageId: uuid('village_id').references(() => villages.id),
+    category: text('category').notNull(),
+    amount: amount('amount').notNull(),
+    date: date('date').notNull(),
+    status: text('status', { enum: ['requested', 'approved', 'paid', 'failed'] }).notNull(),
+    batchId: uuid('batch_id').references(() => disbursementBatches.id),
+    requestedBy: text('requested_by').notNull(),
+    approvedBy: text('approved_by'),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    bankReference: text('bank_reference'),
+    failedAt: timestamp('failed_at', { withTimezone: true }),
+    failureReason: text('failure_reason'),
+    approvalTransactionId: uuid('approval_transaction_id').references(() => transactions.id),
+    paymentTransactionId: uuid('payment_transaction_id').references(() => transactions.id),
+    /** The release of the reservation, or the return of a paid amount, when it failed. */
+    failureTransactionId: uuid('failure_transaction_id').references(() => transactions.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('disbursements_household_idx').on(t.householdId, t.category, t.date),
+    index('disbursements_fund_status_idx').on(t.fundId, t.status),
+    index('disbursements_batch_idx').on(t.batchId),
+  ],
+);
+
+export const insurancePolicies = pgTable('insurance_policies', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  fundId: uuid('fund_id')
+    .notNull()
+    .references(() => funds.id),
+  insurer: text('insurer').notNull(),
+  policyNumber: text('policy_number'),
+  premium: amount('premium').notNull(),
+  coverFrom: date('cover_from').notNull(),
+  coverTo: date('cover_to').notNull(),
+  coveredPopulation: text('covered_population').notNull(),
+  coveredCount: integer('covered_count'),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+});
+
+/** Money moving in or out of a policy's premium pool: premiums, surplus refunds, balances carried forward. */
+export const insuranceMovements = pgTable(
+  'insurance_movements',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    policyId: uuid('policy_id')
+      .notNull()
+      .references(() => insurancePolicies.id),
+    kind: text('kind', { enum: ['premium', 'refund', 'carried_forward_out', 'carried_forward_in'] }).notNull(),
+    date: date('date').notNull(),
+    amount: amount('amount').notNull(),
+    reference: text('reference'),
+    counterpartPolicyId: uuid('counterpart_policy_id').references(() => insurancePolicies.id),
+    transactionId: uuid('transaction_id')
+      .notNull()
+      .references(() => transactions.id),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('insurance_movements_policy_idx').on(t.policyId)],
+);
+
+export const insuranceClaims = pgTable(
+  'insurance_claims',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    policyId: uuid('policy_id')
+      .notNull()
+      .references(() => insurancePolicies.id),
+    householdId: uuid('household_id')
+      .notNull()
+      .references(() => households.id),
+    cause: text('cause', { enum: ['illness', 'accident', 'disaster', 'schooling'] }).notNull(),
+    date: date('date').notNull(),
+    amountClaimed: amount('amount_claimed').notNull(),
+    amountApproved: amount('amount_approved'),
+    status: text('status', { enum: ['filed', 'approved', 'paid', 'rejected'] }).notNull(),
+    filedBy: text('filed_by').notNull(),
+    approvedBy: text('approved_by'),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    payoutReference: text('payout_reference'),
+    rejectedReason: text('rejected_reason'),
+    transactionId: uuid('transaction_id').references(() => transactions.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('insurance_claims_policy_idx').on(t.policyId, t.status), index('insurance_claims_household_idx').on(t.householdId)],
+);
+
+/**
+ * The outbox other systems follow. Each row carries the id of the database transaction that wrote it;
+ * readers only see rows of transactions older than every transaction still running, so a row can
+ * never appear behind a reader's cursor.
+ */
+export const events = pgTable(
+  'events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    xid: bigint('xid', { mode: 'number' })
+      .notNull()
+      .default(sql`(pg_current_xact_id()::text)::bigint`),
+    type: text('type').notNull(),
+    fundId: uuid('fund_id'),
+    subjectId: text('subject_id').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('events_order_idx').on(t.xid, t.id)],
 );

@@ -9,7 +9,7 @@ export const fundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
 
   app.post('/v1/funds', {
     config: { permission: 'write' },
-    schema: { tags: ['funds'], summary: 'Create a fund (专项基金)', body: s.createFundBody, response: { 201: s.fund, ...problems(403, 409) } },
+    schema: { tags: ['funds'], summary: 'Create a fund (专项基金), optionally with the standard prevention chart', body: s.createFundBody, response: { 201: s.fund, ...problems(403, 409) } },
     handler: (req, reply) => write(req, reply, 201, (tx) => funds.createFund(tx, req.body)),
   });
 
@@ -26,6 +26,18 @@ export const fundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     config: { permission: 'read' },
     schema: { tags: ['funds'], summary: 'Get a fund', params: s.fundParams, response: { 200: s.fund, ...problems(404) } },
     handler: (req) => funds.getFund(req.params.fundId),
+  });
+
+  app.patch('/v1/funds/:fundId', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['funds'],
+      summary: "Change a fund's name, purpose, allowed categories or yearly caps",
+      params: s.fundParams,
+      body: s.updateFundBody,
+      response: { 200: s.fund, ...problems(403, 404) },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => funds.updateFund(tx, req.params.fundId, req.body)),
   });
 
   app.post('/v1/funds/:fundId/accounts', {

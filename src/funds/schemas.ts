@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { accountTypes } from '../ledger/accounts.js';
-import { calendarDate, code, id, money, text } from '../http/schemas.js';
+import { amount, calendarDate, code, id, money, text } from '../http/schemas.js';
+import { categories, templates } from './chart.js';
 import { cursor, limit } from '../http/pagination.js';
 
 export const fund = z
@@ -11,16 +12,41 @@ export const fund = z
     organisation: z.string(),
     purpose: z.string(),
     status: z.enum(['active', 'closed']),
+    template: z.enum(templates).nullable(),
+    allowedCategories: z.array(z.enum(categories)),
+    yearlyCaps: z.partialRecord(z.enum(categories), money),
     createdAt: z.string(),
   })
   .meta({ id: 'Fund' });
 
-export const createFundBody = z.strictObject({
-  code,
-  name: text(200).meta({ examples: ['某乡防止返贫专项基金'] }),
-  organisation: text(200).meta({ description: 'Owning county or township', examples: ['某县某乡人民政府'] }),
-  purpose: text(1000),
-});
+const allowedCategories = z
+  .array(z.enum(categories))
+  .max(categories.length)
+  .refine((list) => new Set(list).size === list.length, { error: 'each category once' })
+  .meta({ description: 'Disbursement categories the fund may pay (专款专用)' });
+
+const yearlyCaps = z
+  .partialRecord(z.enum(categories), amount)
+  .meta({ description: 'Per household and calendar year, the most each category may pay', examples: [{ medical_subsidy: '5000.00' }] });
+
+export const createFundBody = z
+  .strictObject({
+    code,
+    name: text(200).meta({ examples: ['某乡防止返贫专项基金'] }),
+    organisation: text(200).meta({ description: 'Owning county or township', examples: ['某县某乡人民政府'] }),
+    purpose: text(1000),
+    template: z.enum(templates).optional().meta({ description: 'Open the standard chart of accounts (see README)' }),
+    allowedCategories: allowedCategories.optional(),
+    yearlyCaps: yearlyCaps.optional(),
+  })
+  .refine((f) => !f.template || f.allowedCategories, {
+    error: 'a fund opened from a template declares allowedCategories, the payments it may make',
+    path: ['allowedCategories'],
+  });
+
+export const updateFundBody = z
+  .strictObject({ name: text(200).optional(), purpose: text(1000).optional(), allowedCategories: allowedCategories.optional(), yearlyCaps: yearlyCaps.optional() })
+  .refine((f) => Object.keys(f).length > 0, { error: 'name at least one field to change' });
 
 export const account = z
   .object({
@@ -34,6 +60,9 @@ export const account = z
     balance: money.meta({ description: 'Current balance, positive on the normal side' }),
     debitTotal: money,
     creditTotal: money,
+    role: z.string().nullable().meta({ description: 'Role in a standard chart, e.g. "bank" or "expense:medical_subsidy"' }),
+    villageId: z.string().nullable().meta({ description: "For a village's allocation account" }),
+    policyId: z.string().nullable().meta({ description: "For an insurance policy's premium pool" }),
     createdAt: z.string(),
   })
   .meta({ id: 'Account' });

@@ -4,13 +4,20 @@ import { accounts, funds } from '../db/schema.js';
 import { DomainError, notFound } from '../errors.js';
 import { type AccountType, defaultNoOverdraft } from '../ledger/accounts.js';
 import * as ledger from '../ledger/queries.js';
+import { recordEvent } from '../events/outbox.js';
+import { type Category, preventionChart, type Template } from './chart.js';
 
 export interface FundInput {
   code: string;
   name: string;
   organisation: string;
   purpose: string;
+  template?: Template;
+  allowedCategories?: Category[];
+  yearlyCaps?: Partial<Record<Category, string>>;
 }
+
+export type FundChanges = Partial<Pick<FundInput, 'name' | 'purpose' | 'allowedCategories' | 'yearlyCaps'>>;
 
 export interface AccountInput {
   code: string;
@@ -20,7 +27,13 @@ export interface AccountInput {
 }
 
 type FundRow = typeof funds.$inferSelect;
-const toFund = (f: FundRow) => ({ ...f, createdAt: f.createdAt.toISOString() });
+const toFund = (f: FundRow) => ({
+  ...f,
+  template: f.template as Template | null,
+  allowedCategories: f.allowedCategories as Category[],
+  yearlyCaps: f.yearlyCaps as Partial<Record<Category, string>>,
+  createdAt: f.createdAt.toISOString(),
+});
 
 export function createFundService(db: Db) {
   async function getFund(id: string) {
@@ -42,7 +55,18 @@ export function createFundService(db: Db) {
     async createFund(tx: Tx, input: FundInput) {
       const [created] = await tx.insert(funds).values(input).onConflictDoNothing({ target: funds.code }).returning();
       if (!created) throw new DomainError('already_exists', `A fund with code ${input.code} already exists.`, { field: 'code' });
+      if (input.template === 'prevention') {
+        await tx.insert(accounts).values(preventionChart.map((a) => ({ ...a, fundId: created.id })));
+      }
+      await recordEvent(tx, { type: 'fund.created', fundId: created.id, subjectId: created.id, payload: { code: created.code } });
       return toFund(created);
+    },
+
+    async updateFund(tx: Tx, id: string, changes: FundChanges) {
+      const [updated] = await tx.update(funds).set(changes).where(eq(funds.id, id)).returning();
+      if (!updated) throw notFound('Fund', id);
+      await recordEvent(tx, { type: 'fund.updated', fundId: id, subjectId: id, payload: { changed: Object.keys(changes) } });
+      return toFund(updated);
     },
 
     async listFunds(page: { afterCode?: string; limit: number }) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.js';
 import { transactionLines, transactions } from '../db/schema.js';
+import { recordEvent } from '../events/outbox.js';
 import { DomainError } from '../errors.js';
 import { type AccountType, type Direction, signedEffect } from './accounts.js';
 import { assertNotFuture, isCalendarDate } from './dates.js';
@@ -10,7 +11,8 @@ import { getTransaction, type PostedTransaction } from './queries.js';
 
 /** Explicit limits, checked before any lock is taken. */
 export const LIMITS = {
-  linesPerTransaction: 1000,
+  // A monthly batch pays every household of a township on one voucher.
+  linesPerTransaction: 10_000,
   descriptionLength: 500,
   referenceLength: 200,
   memoLength: 500,
@@ -179,7 +181,16 @@ export async function postTransaction(
     on conflict (account_id, date) do update
       set debit_total = d.debit_total + excluded.debit_total, credit_total = d.credit_total + excluded.credit_total`);
 
-  return (await getTransaction(tx, id))!;
+  const posted = (await getTransaction(tx, id))!;
+  for (const fundId of new Set(posted.lines.map((l) => l.fundId))) {
+    await recordEvent(tx, {
+      type: 'transaction.posted',
+      fundId,
+      subjectId: id,
+      payload: { transactionId: id, number: posted.number, date: posted.date, reversesTransactionId: posted.reversesTransactionId },
+    });
+  }
+  return posted;
 }
 
 interface ParsedLine {

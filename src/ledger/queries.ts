@@ -145,6 +145,9 @@ export interface AccountView {
   balance: string;
   debitTotal: string;
   creditTotal: string;
+  role: string | null;
+  villageId: string | null;
+  policyId: string | null;
   createdAt: string;
 }
 
@@ -158,10 +161,14 @@ interface AccountRow {
   balance: string;
   debit_total: string;
   credit_total: string;
+  role: string | null;
+  village_id: string | null;
+  policy_id: string | null;
   created_at: string;
 }
 
-const accountColumns = sql`id, fund_id, code, name, type, no_overdraft, balance, debit_total, credit_total, ${iso(sql`created_at`)} as created_at`;
+const accountColumns = sql`id, fund_id, code, name, type, no_overdraft, balance, debit_total, credit_total, role, village_id, policy_id,
+  ${iso(sql`created_at`)} as created_at`;
 
 const toAccountView = (a: AccountRow): AccountView => ({
   id: a.id,
@@ -174,6 +181,9 @@ const toAccountView = (a: AccountRow): AccountView => ({
   balance: a.balance,
   debitTotal: a.debit_total,
   creditTotal: a.credit_total,
+  role: a.role,
+  villageId: a.village_id,
+  policyId: a.policy_id,
   createdAt: a.created_at,
 });
 

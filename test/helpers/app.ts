@@ -6,6 +6,7 @@ import { checkInvariants } from '../../src/ledger/invariants.js';
 import type { Backend, TestDatabase } from './database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const ID_HASH_KEY = 'test-id-hash-key-0123456789abcdef0123456789';
 
 export interface Reply<T = any> {
   status: number;
@@ -25,7 +26,7 @@ export interface TestApp {
 export async function startApp(backend: Backend): Promise<TestApp> {
   const database = await backend.open();
   const config = loadConfig({ LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' });
-  const app = await buildApp({ config, database });
+  const app = await buildApp({ config, database, idHashKey: ID_HASH_KEY });
   await app.ready();
 
   const call: TestApp['call'] = async (method, url, options = {}) => {

@@ -41,3 +41,54 @@ export const transfer = (date: string, debit: string, credit: string, amount: st
     { accountId: credit, direction: 'credit', amount },
   ],
 });
+
+const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+/** A valid 18-character ID number (fictitious region 510700, born 1970-01-01 plus n days), unique per n. */
+export function idNumber(n: number): string {
+  const birth = new Date(Date.UTC(1970, 0, 1) + (n % 20000) * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+  const body = `510700${birth}${String(Math.floor(n / 20000) % 1000).padStart(3, '0')}`;
+  const sum = WEIGHTS.reduce((acc, w, i) => acc + w * Number(body[i]), 0);
+  return body + '10X98765432'[sum % 11];
+}
+
+let householdCounter = 0;
+
+export async function createVillage(t: TestApp, name = '青山村'): Promise<string> {
+  const r = await t.call('POST', '/v1/villages', { body: { code: uniqueCode('V'), name, township: '某乡', county: '某县' } });
+  if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+  return r.body.id;
+}
+
+/** A household of the village, monitored (as "unstable", for illness) since `since` unless null. */
+export async function createHousehold(t: TestApp, villageId: string, since: string | null = '2025-01-01', headName = '张三明') {
+  const n = ++householdCounter + (process.pid % 1000) * 1000;
+  const r = await t.call('POST', '/v1/households', {
+    body: { code: uniqueCode('H'), headName, idNumber: idNumber(n), villageId, memberCount: 3 },
+  });
+  if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+  if (since) {
+    const m = await t.call('POST', `/v1/households/${r.body.id}/monitoring`, { body: { category: 'unstable', riskCauses: ['illness'], since } });
+    if (m.status !== 201) throw new Error(JSON.stringify(m.body));
+  }
+  return r.body.id as string;
+}
+
+/** A fund opened from the prevention chart, allowed every category unless told otherwise. */
+export async function createPreventionFund(t: TestApp, extra: Record<string, unknown> = {}) {
+  const r = await t.call('POST', '/v1/funds', {
+    body: {
+      code: uniqueCode('PF'),
+      name: '某乡防止返贫专项基金',
+      organisation: '某县某乡人民政府',
+      purpose: '防止返贫监测帮扶',
+      template: 'prevention',
+      allowedCategories: ['medical_subsidy', 'living_allowance', 'temporary_relief', 'insurance'],
+      ...extra,
+    },
+  });
+  if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+  const accounts = await t.call('GET', `/v1/funds/${r.body.id}/accounts?limit=500`);
+  const byRole = Object.fromEntries(accounts.body.items.filter((a: any) => a.role).map((a: any) => [a.role, a.id])) as Record<string, string>;
+  return { fundId: r.body.id as string, fund: r.body, byRole };
+}

@@ -1,0 +1,66 @@
+import { sql } from 'drizzle-orm';
+import { type Executor, rows, type Tx } from '../db/client.js';
+import { events } from '../db/schema.js';
+
+export interface EventInput {
+  type: string;
+  fundId?: string | null;
+  subjectId: string;
+  payload: Record<string, unknown>;
+}
+
+/** Appends an event in the caller's database transaction: it becomes visible exactly when the change commits. */
+export async function recordEvent(tx: Tx, event: EventInput): Promise<void> {
+  await tx.insert(events).values({ ...event, fundId: event.fundId ?? null });
+}
+
+export interface EventPosition {
+  xid: number;
+  id: number;
+}
+
+export interface StoredEvent {
+  id: number;
+  xid: number;
+  type: string;
+  fundId: string | null;
+  subjectId: string;
+  payload: Record<string, unknown>;
+  createdAt: string;
+}
+
+/**
+ * Events after a position, in (transaction id, event id) order, from committed transactions only.
+ * Only transactions that started before every still-running one are read (below the snapshot's xmin):
+ * a transaction still running may commit later with a smaller id, so reading past it could skip
+ * its events. Hence a reader following the cursor never misses an event and never reads one twice.
+ */
+export async function readEvents(executor: Executor, after: EventPosition | undefined, limit: number): Promise<StoredEvent[]> {
+  const found = await rows<{
+    id: string | number;
+    xid: string | number;
+    type: string;
+    fund_id: string | null;
+    subject_id: string;
+    payload: Record<string, unknown>;
+    created_at: string;
+  }>(
+    executor,
+    sql`select id, xid, type, fund_id, subject_id, payload,
+               to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
+          from events
+         where xid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+           ${after ? sql`and (xid, id) > (${after.xid}, ${after.id})` : sql``}
+         order by xid, id
+         limit ${limit}`,
+  );
+  return found.map((e) => ({
+    id: Number(e.id),
+    xid: Number(e.xid),
+    type: e.type,
+    fundId: e.fund_id,
+    subjectId: e.subject_id,
+    payload: e.payload,
+    createdAt: e.created_at,
+  }));
+}

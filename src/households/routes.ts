@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import { decodeCursor, page, toPage } from '../http/pagination.js';
+import { problems } from '../http/schemas.js';
+import * as s from './schemas.js';
+
+export const householdRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const { households, write } = ctx;
+
+  app.post('/v1/villages', {
+    config: { permission: 'write' },
+    schema: { tags: ['villages'], summary: 'Register a village (村)', body: s.createVillageBody, response: { 201: s.village, ...problems(403, 409) } },
+    handler: (req, reply) => write(req, reply, 201, (tx) => households.createVillage(tx, req.body)),
+  });
+
+  app.get('/v1/villages', {
+    config: { permission: 'read' },
+    schema: { tags: ['villages'], summary: 'List villages by code', querystring: s.listVillagesQuery, response: { 200: page(s.village), ...problems() } },
+    handler: async (req) => {
+      const { township, county, limit } = req.query;
+      const items = await households.listVillages({ township, county, limit, afterCode: decodeCursor(req.query.cursor, 'string') });
+      return toPage(items, limit, (v) => v.code);
+    },
+  });
+
+  app.get('/v1/villages/:villageId', {
+    config: { permission: 'read' },
+    schema: { tags: ['villages'], summary: 'Get a village', params: s.villageParams, response: { 200: s.village, ...problems(404) } },
+    handler: (req) => households.getVillage(req.params.villageId),
+  });
+
+  app.post('/v1/households', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['households'],
+      summary: 'Register a household (农户)',
+      body: s.createHouseholdBody,
+      response: { 201: s.household, ...problems(403, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => households.createHousehold(tx, req.body, req.principal.id)),
+  });
+
+  app.get('/v1/households', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['households'],
+      summary: 'List households by code, by village, monitoring category or day',
+      querystring: s.listHouseholdsQuery,
+      response: { 200: page(s.household), ...problems() },
+    },
+    handler: async (req) => {
+      const { villageId, category, monitoredOn, limit } = req.query;
+      const items = await households.listHouseholds({ villageId, category, monitoredOn, limit, afterCode: decodeCursor(req.query.cursor, 'string') });
+      return toPage(items, limit, (h) => h.code);
+    },
+  });
+
+  app.get('/v1/households/:householdId', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['households'],
+      summary: 'Get a household with its monitoring history',
+      params: s.householdParams,
+      response: { 200: s.household, ...problems(404) },
+    },
+    handler: (req) => households.getHousehold(req.params.householdId),
+  });
+
+  app.post('/v1/households/:householdId/monitoring', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['households'],
+      summary: 'Include a household in monitoring (纳入监测) from a date',
+      params: s.householdParams,
+      body: s.includeBody,
+      response: { 201: s.monitoringPeriod, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => households.include(tx, req.params.householdId, req.body, req.principal.id)),
+  });
+
+  app.post('/v1/households/:householdId/monitoring/eliminate', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['households'],
+      summary: 'Record that the risk was eliminated (风险消除/销号) on a date',
+      params: s.householdParams,
+      body: s.eliminateBody,
+      response: { 200: s.monitoringPeriod, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => households.eliminate(tx, req.params.householdId, req.body, req.principal.id)),
+  });
+};
