@@ -10,6 +10,7 @@ import { createFundService } from './funds/service.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
 import { disbursementsRoutes } from './disbursements/routes.js';
+import { eventRoutes } from './events/routes.js';
 import { householdRoutes } from './households/routes.js';
 import { industriesRoutes } from './industries/routes.js';
 import { insuranceRoutes } from './insurance/routes.js';
@@ -73,6 +74,7 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   await app.register(industriesRoutes, { ctx });
   await app.register(disbursementsRoutes, { ctx });
   await app.register(insuranceRoutes, { ctx });
+  await app.register(eventRoutes, { ctx });
   await app.register(authRoutes, { ctx });
   app.decorate('ctx', ctx);
   return app;

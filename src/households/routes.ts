@@ -66,6 +66,18 @@ export const householdRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     handler: (req) => households.getHousehold(req.params.householdId),
   });
 
+  app.get('/v1/households/:householdId/benefits', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['households'],
+      summary: 'Every benefit a household received across funds, with totals by category',
+      params: s.householdParams,
+      querystring: s.benefitsQuery,
+      response: { 200: s.benefits, ...problems(404) },
+    },
+    handler: (req) => households.benefits(req.params.householdId, req.query),
+  });
+
   app.post('/v1/households/:householdId/monitoring', {
     config: { permission: 'write' },
     schema: {

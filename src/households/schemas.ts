@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursor, limit } from '../http/pagination.js';
-import { calendarDate, code, id, text } from '../http/schemas.js';
+import { calendarDate, code, id, money, text } from '../http/schemas.js';
 import { monitoringCategories } from './service.js';
 
 export const village = z
@@ -68,3 +68,27 @@ export const eliminateBody = z.strictObject({ date: calendarDate.meta({ descript
 
 export const villageParams = z.object({ villageId: id });
 export const householdParams = z.object({ householdId: id });
+
+export const benefitsQuery = z.strictObject({ from: calendarDate.optional(), to: calendarDate.optional() });
+
+export const benefits = z
+  .object({
+    householdId: z.string(),
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    items: z.array(
+      z.object({
+        kind: z.enum(['disbursement', 'insurance_claim']),
+        id: z.string(),
+        fundId: z.string(),
+        category: z.string(),
+        amount: money,
+        date: z.string().meta({ description: 'Accounting date of the payment' }),
+        transactionId: z.string(),
+        reference: z.string().nullable().meta({ description: "Bank or insurer's payout reference" }),
+      }),
+    ),
+    totalsByCategory: z.array(z.object({ category: z.string(), count: z.number().int(), amount: money })),
+    total: money,
+  })
+  .meta({ id: 'HouseholdBenefits' });

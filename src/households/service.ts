@@ -4,6 +4,7 @@ import { householdMonitoring, households, villages } from '../db/schema.js';
 import { DomainError, notFound } from '../errors.js';
 import { recordEvent } from '../events/outbox.js';
 import { assertNotFuture } from '../ledger/dates.js';
+import { householdBenefits } from './benefits.js';
 import { hashIdNumber, idNumberProblem, maskIdNumber } from './id-numbers.js';
 
 export const monitoringCategories = ['unstable', 'marginal', 'sudden_hardship'] as const;
@@ -153,6 +154,12 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
       if (!created) throw new DomainError('already_exists', `A household with code ${input.code} already exists.`, { field: 'code' });
       await recordEvent(tx, { type: 'household.created', subjectId: created.id, payload: { householdId: created.id, code: created.code, actor } });
       return view(tx, created);
+    },
+
+    async benefits(householdId: string, period: { from?: string; to?: string }) {
+      const [found] = await db.select({ id: households.id }).from(households).where(eq(households.id, householdId));
+      if (!found) throw notFound('Household', householdId);
+      return { householdId, from: period.from ?? null, to: period.to ?? null, ...(await householdBenefits(db, householdId, period)) };
     },
 
     async getHousehold(id: string) {

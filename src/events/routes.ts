@@ -1,0 +1,52 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { DomainError } from '../errors.js';
+import { limit } from '../http/pagination.js';
+import { problems } from '../http/schemas.js';
+import { type EventPosition, readEvents } from './outbox.js';
+
+const event = z
+  .object({
+    id: z.number().int(),
+    type: z.string().meta({ examples: ['transaction.posted', 'dividend.recorded', 'disbursement.paid', 'household.included'] }),
+    fundId: z.string().nullable(),
+    subjectId: z.string(),
+    payload: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Event' });
+
+// The feed's cursor is a position (database transaction id, event id), opaque to readers.
+const encode = (p: EventPosition) => Buffer.from(`${p.xid}.${p.id}`).toString('base64url');
+function decode(value: string | undefined): EventPosition | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,19})\.(\d{1,19})$/.exec(Buffer.from(value, 'base64url').toString('utf8'));
+  if (!match) throw new DomainError('validation_failed', 'after: not a position this feed issued; use nextCursor from a previous page.');
+  return { xid: Number(match[1]), id: Number(match[2]) };
+}
+
+export const eventRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  app.get('/v1/events', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['events'],
+      summary: 'Change feed: every posted transaction and business event, in a stable order that never skips',
+      description:
+        'Follow it by passing nextCursor as `after`. Events appear once their database transaction has committed and every ' +
+        'older transaction has finished, so a reader never misses or re-reads one. nextCursor is the position to resume from, ' +
+        'also when the page is empty.',
+      querystring: z.strictObject({ after: z.string().max(100).optional(), limit }),
+      response: { 200: z.object({ items: z.array(event), nextCursor: z.string().nullable() }), ...problems() },
+    },
+    handler: async (req) => {
+      const after = decode(req.query.after);
+      const items = await readEvents(ctx.database.db, after, req.query.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map(({ xid: _xid, ...e }) => e),
+        nextCursor: last ? encode(last) : (req.query.after ?? null),
+      };
+    },
+  });
+};
