@@ -26,6 +26,7 @@ function start(env: Record<string, string>): Running {
   const clean = { ...process.env };
   delete clean.DATABASE_URL;
   delete clean.LEDGER_ADMIN_TOKEN;
+  delete clean.LEDGER_ID_HASH_KEY;
   const child = spawn(tsx, ['src/server.ts'], { cwd: root, env: { ...clean, LOG_LEVEL: 'warn', ...env } });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -82,5 +83,11 @@ describe('the service on its embedded default', () => {
     expect(await bad.exited).toBe(1);
     expect(bad.output()).toMatch(/PORT/);
     expect(bad.output()).toMatch(/DATABASE_URL: must be a postgres/);
+  });
+
+  it('refuses to run on a server database without an ID-number hash key', async () => {
+    const noKey = start({ LEDGER_DATA_DIR: dataDir, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+    expect(await noKey.exited).toBe(1);
+    expect(noKey.output()).toMatch(/LEDGER_ID_HASH_KEY must be set/);
   });
 });

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../db/client.js';
 import { householdMonitoring, households, villages } from '../db/schema.js';
 import { DomainError, notFound } from '../errors.js';
@@ -60,24 +60,44 @@ export interface HouseholdOptions {
 }
 
 export function createHouseholdService(db: Db, options: HouseholdOptions) {
-  async function view(executor: Executor, row: HouseholdRow) {
+  /** Households as shown, with their monitoring history: one query for all their periods. */
+  async function views(executor: Executor, found: HouseholdRow[]) {
+    if (!found.length) return [];
     const periods = await executor
       .select()
       .from(householdMonitoring)
-      .where(eq(householdMonitoring.householdId, row.id))
+      .where(inArray(householdMonitoring.householdId, found.map((h) => h.id)))
       .orderBy(asc(householdMonitoring.since));
     const today = options.today();
+    return found.map((row) => {
+      const own = periods.filter((p) => p.householdId === row.id);
+      return {
+        id: row.id,
+        code: row.code,
+        headName: row.headName,
+        idNumberMasked: row.idNumberMasked,
+        villageId: row.villageId,
+        memberCount: row.memberCount,
+        monitoredToday: own.some((p) => coversDay(p, today)),
+        monitoring: own.map(toPeriod),
+        createdAt: row.createdAt.toISOString(),
+        updatedAt: row.updatedAt.toISOString(),
+      };
+    });
+  }
+  const view = async (executor: Executor, row: HouseholdRow) => (await views(executor, [row]))[0]!;
+
+  /** The stored form of a household: validates the ID number and replaces it by its hash and mask. */
+  function prepareHousehold(input: HouseholdInput) {
+    const problem = idNumberProblem(input.idNumber);
+    if (problem) throw new DomainError('validation_failed', `idNumber: ${problem}.`, { field: 'idNumber' });
     return {
-      id: row.id,
-      code: row.code,
-      headName: row.headName,
-      idNumberMasked: row.idNumberMasked,
-      villageId: row.villageId,
-      memberCount: row.memberCount,
-      monitoredToday: periods.some((p) => coversDay(p, today)),
-      monitoring: periods.map(toPeriod),
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
+      code: input.code,
+      headName: input.headName,
+      idNumberHash: hashIdNumber(options.idHashKey, input.idNumber),
+      idNumberMasked: maskIdNumber(input.idNumber),
+      villageId: input.villageId,
+      memberCount: input.memberCount,
     };
   }
 
@@ -98,19 +118,7 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
   return {
     riskCauses: options.riskCauses,
 
-    /** The stored form of a household: validates the ID number and replaces it by its hash and mask. */
-    prepareHousehold(input: HouseholdInput) {
-      const problem = idNumberProblem(input.idNumber);
-      if (problem) throw new DomainError('validation_failed', `idNumber: ${problem}.`, { field: 'idNumber' });
-      return {
-        code: input.code,
-        headName: input.headName,
-        idNumberHash: hashIdNumber(options.idHashKey, input.idNumber),
-        idNumberMasked: maskIdNumber(input.idNumber),
-        villageId: input.villageId,
-        memberCount: input.memberCount,
-      };
-    },
+    prepareHousehold,
     assertRiskCauses,
     lockHousehold,
 
@@ -143,7 +151,7 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
     },
 
     async createHousehold(tx: Tx, input: HouseholdInput, actor: string) {
-      const row = this.prepareHousehold(input);
+      const row = prepareHousehold(input);
       const [village] = await tx.select({ id: villages.id }).from(villages).where(eq(villages.id, input.villageId));
       if (!village) throw new DomainError('unknown_village', `No village with id ${input.villageId}.`, { field: 'villageId' });
       const [sameId] = await tx.select({ code: households.code }).from(households).where(eq(households.idNumberHash, row.idNumberHash));
@@ -193,7 +201,7 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
         )
         .orderBy(asc(households.code))
         .limit(filter.limit);
-      return Promise.all(found.map((h) => view(db, h)));
+      return views(db, found);
     },
 
     async include(tx: Tx, householdId: string, input: InclusionInput, actor: string) {
