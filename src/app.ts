@@ -11,6 +11,7 @@ import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
 import { disbursementsRoutes } from './disbursements/routes.js';
 import { eventRoutes } from './events/routes.js';
+import { householdImportRoutes } from './households/import-routes.js';
 import { householdRoutes } from './households/routes.js';
 import { industriesRoutes } from './industries/routes.js';
 import { insuranceRoutes } from './insurance/routes.js';
@@ -71,6 +72,7 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   await app.register(fundRoutes, { ctx });
   await app.register(transactionRoutes, { ctx });
   await app.register(householdRoutes, { ctx });
+  await app.register(householdImportRoutes, { ctx });
   await app.register(industriesRoutes, { ctx });
   await app.register(disbursementsRoutes, { ctx });
   await app.register(insuranceRoutes, { ctx });

@@ -1,4 +1,153 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { DomainError } from '../errors.js';
+import { decodeCursor, page, toPage } from '../http/pagination.js';
+import { problems } from '../http/schemas.js';
+import { idempotencyHeaders } from '../transactions/schemas.js';
+import * as s from './schemas.js';
+import { createDisbursementService } from './service.js';
 
-export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (_app, { ctx: _ctx }) => {};
+/** A list position is the payment date and the id of the last disbursement shown. */
+function decodePosition(cursor: string | undefined) {
+  const position = decodeCursor(cursor, 'string');
+  if (position === undefined) return undefined;
+  const match = /^(\d{4}-\d{2}-\d{2})\/([0-9a-f-]{36})$/.exec(position);
+  if (!match) throw new DomainError('validation_failed', 'cursor: not a cursor this service issued; use nextCursor from a previous page.');
+  return { date: match[1]!, id: match[2]! };
+}
+
+export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const { write } = ctx;
+  const disbursements = createDisbursementService(ctx.database.db, { households: ctx.households, today: ctx.today });
+  const tags = ['disbursements'];
+
+  app.post('/v1/disbursements', {
+    config: { permission: 'write' },
+    schema: {
+      tags,
+      summary: 'Request a payment to a monitored household (医疗补贴, 生活补助, 临时救助 …)',
+      description:
+        'Checks that the fund allows the category, that the household is monitored on the date, lives in the village when paying ' +
+        "from a village's allocation, and stays within the fund's yearly cap (over_cap gives the remaining allowance). Nothing is posted yet.",
+      headers: idempotencyHeaders,
+      body: s.createDisbursementBody,
+      response: { 201: s.disbursement, ...problems(403, 404, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => disbursements.request(tx, req.body, req.principal.id)),
+  });
+
+  app.get('/v1/disbursements', {
+    config: { permission: 'read' },
+    schema: {
+      tags,
+      summary: 'The payment register, by payment date',
+      querystring: s.listDisbursementsQuery,
+      response: { 200: page(s.disbursement), ...problems() },
+    },
+    handler: async (req) => {
+      const { cursor, ...filter } = req.query;
+      const items = await disbursements.list({ ...filter, after: decodePosition(cursor) });
+      return toPage(items, filter.limit, (d) => `${d.date}/${d.id}`);
+    },
+  });
+
+  app.get('/v1/disbursements/:disbursementId', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'Get a disbursement', params: s.disbursementParams, response: { 200: s.disbursement, ...problems(404) } },
+    handler: (req) => disbursements.get(req.params.disbursementId),
+  });
+
+  app.post('/v1/disbursements/:disbursementId/approve', {
+    config: { permission: 'write' },
+    schema: {
+      tags,
+      summary: 'Approve a requested disbursement and reserve its money (maker–checker: another key than the requester)',
+      description:
+        'Re-checks monitoring and the cap under the household lock, then posts Dr bank_reserved / Cr bank (and, from a village, ' +
+        "Dr the village's allocation / Cr village_distribution). Refused with insufficient_funds when the money is not there.",
+      headers: idempotencyHeaders,
+      params: s.disbursementParams,
+      response: { 200: s.disbursement, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => disbursements.approve(tx, req.params.disbursementId, req.principal.id)),
+  });
+
+  app.post('/v1/disbursements/:disbursementId/pay', {
+    config: { permission: 'write' },
+    schema: {
+      tags,
+      summary: 'Record the bank payment of an approved disbursement (Dr expense / Cr bank_reserved)',
+      headers: idempotencyHeaders,
+      params: s.disbursementParams,
+      body: s.payBody,
+      response: { 200: s.disbursement, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => disbursements.pay(tx, req.params.disbursementId, req.body, req.principal.id)),
+  });
+
+  app.post('/v1/disbursements/:disbursementId/fail', {
+    config: { permission: 'write' },
+    schema: {
+      tags,
+      summary: 'Fail a disbursement or one line of a batch: release its reservation, or post the bank’s return of a paid one',
+      description:
+        'Requested: nothing is posted. Approved: the reservation is released (a linked reversal; for a batch line, Dr bank / Cr bank_reserved ' +
+        'for its amount). Paid: the return is posted, Dr bank / Cr expense (and the village allocation is restored).',
+      headers: idempotencyHeaders,
+      params: s.disbursementParams,
+      body: s.failBody,
+      response: { 200: s.disbursement, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => disbursements.fail(tx, req.params.disbursementId, req.body, req.principal.id)),
+  });
+
+  app.post('/v1/disbursement-batches', {
+    config: { permission: 'write' },
+    schema: {
+      tags,
+      summary: 'Request a batch of payments, e.g. a monthly living allowance (生活补助), one line per household',
+      description:
+        'Every line is checked as a single request would be. If any is refused, nothing is written and the answer is a 400 ' +
+        'validation_failed problem whose `errors` lists each bad line as {index, householdId, code, message}.',
+      headers: idempotencyHeaders,
+      body: s.createBatchBody,
+      response: { 201: s.batch, ...problems(403, 404, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => disbursements.requestBatch(tx, req.body, req.principal.id)),
+  });
+
+  app.get('/v1/disbursement-batches/:batchId', {
+    config: { permission: 'read' },
+    schema: { tags, summary: 'Get a batch with every line and its status', params: s.batchParams, response: { 200: s.batch, ...problems(404) } },
+    handler: (req) => disbursements.getBatch(req.params.batchId),
+  });
+
+  app.post('/v1/disbursement-batches/:batchId/approve', {
+    config: { permission: 'write' },
+    schema: {
+      tags,
+      summary: 'Approve every requested line of a batch with one reservation (maker–checker: another key than the requester)',
+      description:
+        'Re-checks every line under the households’ locks; if any line is refused, nothing is approved and the answer is a 400 ' +
+        'validation_failed problem whose `errors` lists {index (place in the batch’s items), householdId, disbursementId, code, message}: ' +
+        'fail those lines, then approve again.',
+      headers: idempotencyHeaders,
+      params: s.batchParams,
+      response: { 200: s.batch, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => disbursements.approveBatch(tx, req.params.batchId, req.principal.id)),
+  });
+
+  app.post('/v1/disbursement-batches/:batchId/pay', {
+    config: { permission: 'write' },
+    schema: {
+      tags,
+      summary: 'Pay every approved line of a batch with one voucher: one expense line per household, one bank_reserved line',
+      headers: idempotencyHeaders,
+      params: s.batchParams,
+      body: s.payBody,
+      response: { 200: s.batch, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => disbursements.payBatch(tx, req.params.batchId, req.body, req.principal.id)),
+  });
+};

@@ -1,4 +1,118 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { DomainError } from '../errors.js';
+import { decodeCursor, page, toPage } from '../http/pagination.js';
+import { problems } from '../http/schemas.js';
+import * as s from './schemas.js';
+import { createIndustryService } from './service.js';
 
-export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (_app, { ctx: _ctx }) => {};
+/** The industries cursor is the last [name, id] read, as JSON. */
+function decodeNameCursor(value: string | undefined): [string, string] | undefined {
+  const raw = decodeCursor(value, 'string');
+  if (raw === undefined) return undefined;
+  try {
+    const position = JSON.parse(raw) as unknown;
+    if (Array.isArray(position) && position.length === 2 && position.every((p) => typeof p === 'string')) return position as [string, string];
+  } catch {
+    // fall through to the error below
+  }
+  throw new DomainError('validation_failed', 'cursor: not a cursor this service issued; use nextCursor from a previous page.');
+}
+
+export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const { write } = ctx;
+  const industries = createIndustryService(ctx.database.db, { today: ctx.today });
+
+  app.post('/v1/industries', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['industries'],
+      summary: 'Register an assisted industry (资产收益项目) with its distribution rule, version 1',
+      body: s.createIndustryBody,
+      response: { 201: s.industry, ...problems(403, 404, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => industries.createIndustry(tx, req.body, req.principal.id)),
+  });
+
+  app.get('/v1/industries', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['industries'],
+      summary: 'List industries by name, optionally of one fund',
+      querystring: s.listIndustriesQuery,
+      response: { 200: page(s.industry), ...problems() },
+    },
+    handler: async (req) => {
+      const { fundId, limit } = req.query;
+      const items = await industries.listIndustries({ fundId, limit, after: decodeNameCursor(req.query.cursor) });
+      return toPage(items, limit, (i) => JSON.stringify([i.name, i.id]));
+    },
+  });
+
+  app.get('/v1/industries/:industryId', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['industries'],
+      summary: 'Get an industry with every version of its distribution rule',
+      params: s.industryParams,
+      response: { 200: s.industry, ...problems(404) },
+    },
+    handler: (req) => industries.getIndustry(req.params.industryId),
+  });
+
+  app.post('/v1/industries/:industryId/rules', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['industries'],
+      summary: 'Add the next version of the distribution rule, in force from a date',
+      params: s.industryParams,
+      body: s.createRuleBody,
+      response: { 201: s.rule, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => industries.addRule(tx, req.params.industryId, req.body, req.principal.id)),
+  });
+
+  app.post('/v1/industries/:industryId/dividends', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['industries'],
+      summary: 'Record a dividend (分红) and split it among the villages by the rule in force on its date',
+      params: s.industryParams,
+      body: s.recordDividendBody,
+      response: { 201: s.dividend, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => industries.recordDividend(tx, req.params.industryId, req.body, req.principal.id)),
+  });
+
+  app.get('/v1/industries/:industryId/dividends', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['industries'],
+      summary: "An industry's dividends in posting order, each with its split and rule version",
+      params: s.industryParams,
+      querystring: s.listDividendsQuery,
+      response: { 200: page(s.dividend), ...problems(404) },
+    },
+    handler: async (req) => {
+      const { limit } = req.query;
+      const items = await industries.listDividends(req.params.industryId, { limit, after: decodeCursor(req.query.cursor, 'number') });
+      return toPage(
+        items.map(({ seq: _seq, ...d }) => d),
+        limit,
+        () => items.at(-1)!.seq,
+      );
+    },
+  });
+
+  app.get('/v1/villages/:villageId/allocations', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['villages'],
+      summary: "A village's earmarked income per fund: allocated, spent and remaining",
+      params: s.villageParams,
+      querystring: s.villageAllocationsQuery,
+      response: { 200: s.villageAllocations, ...problems(404) },
+    },
+    handler: (req) => industries.villageAllocations(req.params.villageId, req.query.asOf),
+  });
+};

@@ -1,4 +1,165 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { incomeRoutes } from '../funds/income.js';
+import { decodeCursor, page, toPage } from '../http/pagination.js';
+import { problems } from '../http/schemas.js';
+import { idempotencyHeaders } from '../transactions/schemas.js';
+import * as s from './schemas.js';
+import { createInsuranceService, datePosition } from './service.js';
 
-export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (_app, { ctx: _ctx }) => {};
+export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const insurance = createInsuranceService(ctx.database.db, { today: ctx.today });
+  const { write } = ctx;
+
+  // Donations and fiscal transfers: registered here so that the funds plugin stays as it is.
+  await app.register(incomeRoutes, { ctx });
+
+  app.post('/v1/insurance-policies', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['insurance'],
+      summary: 'Record a poverty-prevention insurance policy (防贫保) and open its premium pool',
+      headers: idempotencyHeaders,
+      body: s.createPolicyBody,
+      response: { 201: s.policy, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => insurance.createPolicy(tx, req.body, req.principal.id)),
+  });
+
+  app.get('/v1/insurance-policies', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['insurance'],
+      summary: 'List policies by start of cover, with their figures',
+      querystring: s.listPoliciesQuery,
+      response: { 200: page(s.policy), ...problems() },
+    },
+    handler: async (req) => {
+      const { fundId, limit } = req.query;
+      const items = await insurance.listPolicies({ fundId, limit, after: decodeCursor(req.query.cursor, 'string') });
+      return toPage(items, limit, (p) => datePosition(p.coverFrom, p.id));
+    },
+  });
+
+  app.get('/v1/insurance-policies/:policyId', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['insurance'],
+      summary: 'Get a policy with its premium paid, claims by status, payouts, refunds, carry-forwards and pool balance',
+      params: s.policyParams,
+      response: { 200: s.policy, ...problems(404) },
+    },
+    handler: (req) => insurance.getPolicy(req.params.policyId),
+  });
+
+  app.post('/v1/insurance-policies/:policyId/premium', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['insurance'],
+      summary: "Pay premium from the fund's bank into the policy's pool",
+      headers: idempotencyHeaders,
+      params: s.policyParams,
+      body: s.premiumBody,
+      response: { 201: s.movement, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => insurance.payPremium(tx, req.params.policyId, req.body, req.principal.id)),
+  });
+
+  app.post('/v1/insurance-policies/:policyId/refund', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['insurance'],
+      summary: "Record surplus premium refunded by the insurer (多退) into the fund's bank",
+      headers: idempotencyHeaders,
+      params: s.policyParams,
+      body: s.refundBody,
+      response: { 201: s.movement, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => insurance.recordRefund(tx, req.params.policyId, req.body, req.principal.id)),
+  });
+
+  app.post('/v1/insurance-policies/:policyId/carry-forward', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['insurance'],
+      summary: "Carry the pool's surplus forward to the next policy of the same fund (余额结转)",
+      headers: idempotencyHeaders,
+      params: s.policyParams,
+      body: s.carryForwardBody,
+      response: { 201: s.carryForward, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => insurance.carryForward(tx, req.params.policyId, req.body, req.principal.id)),
+  });
+
+  app.post('/v1/insurance-claims', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['insurance'],
+      summary: "File a household's claim on a policy",
+      headers: idempotencyHeaders,
+      body: s.fileClaimBody,
+      response: { 201: s.claim, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 201, (tx) => insurance.fileClaim(tx, req.body, req.principal.id)),
+  });
+
+  app.get('/v1/insurance-claims', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['insurance'],
+      summary: 'List claims by date, by policy, household, status or period',
+      querystring: s.listClaimsQuery,
+      response: { 200: page(s.claim), ...problems() },
+    },
+    handler: async (req) => {
+      const { policyId, householdId, status, from, to, limit } = req.query;
+      const items = await insurance.listClaims({ policyId, householdId, status, from, to, limit, after: decodeCursor(req.query.cursor, 'string') });
+      return toPage(items, limit, (c) => datePosition(c.date, c.id));
+    },
+  });
+
+  app.get('/v1/insurance-claims/:claimId', {
+    config: { permission: 'read' },
+    schema: { tags: ['insurance'], summary: 'Get a claim', params: s.claimParams, response: { 200: s.claim, ...problems(404) } },
+    handler: (req) => insurance.getClaim(req.params.claimId),
+  });
+
+  app.post('/v1/insurance-claims/:claimId/approve', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['insurance'],
+      summary: 'Approve a filed claim for an amount (by another key than the filer)',
+      headers: idempotencyHeaders,
+      params: s.claimParams,
+      body: s.approveClaimBody,
+      response: { 200: s.claim, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => insurance.approveClaim(tx, req.params.claimId, req.body, req.principal.id)),
+  });
+
+  app.post('/v1/insurance-claims/:claimId/pay', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['insurance'],
+      summary: "Record the insurer's payout of an approved claim to the household",
+      headers: idempotencyHeaders,
+      params: s.claimParams,
+      body: s.payClaimBody,
+      response: { 200: s.claim, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => insurance.payClaim(tx, req.params.claimId, req.body, req.principal.id)),
+  });
+
+  app.post('/v1/insurance-claims/:claimId/reject', {
+    config: { permission: 'write' },
+    schema: {
+      tags: ['insurance'],
+      summary: 'Reject a filed or approved claim, with the reason',
+      headers: idempotencyHeaders,
+      params: s.claimParams,
+      body: s.rejectClaimBody,
+      response: { 200: s.claim, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => insurance.rejectClaim(tx, req.params.claimId, req.body, req.principal.id)),
+  });
+};

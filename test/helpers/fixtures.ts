@@ -1,3 +1,6 @@
+import { villageAllocationAccount } from '../../src/funds/chart.js';
+import { openChartAccount } from '../../src/funds/chart-accounts.js';
+import { checkCharacter } from '../../src/households/id-numbers.js';
 import type { AccountType } from '../../src/ledger/accounts.js';
 import type { TestApp } from './app.js';
 
@@ -42,14 +45,11 @@ export const transfer = (date: string, debit: string, credit: string, amount: st
   ],
 });
 
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-
 /** A valid 18-character ID number (fictitious region 510700, born 1970-01-01 plus n days), unique per n. */
 export function idNumber(n: number): string {
   const birth = new Date(Date.UTC(1970, 0, 1) + (n % 20000) * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
   const body = `510700${birth}${String(Math.floor(n / 20000) % 1000).padStart(3, '0')}`;
-  const sum = WEIGHTS.reduce((acc, w, i) => acc + w * Number(body[i]), 0);
-  return body + '10X98765432'[sum % 11];
+  return body + checkCharacter(body);
 }
 
 let householdCounter = 0;
@@ -91,4 +91,31 @@ export async function createPreventionFund(t: TestApp, extra: Record<string, unk
   const accounts = await t.call('GET', `/v1/funds/${r.body.id}/accounts?limit=500`);
   const byRole = Object.fromEntries(accounts.body.items.filter((a: any) => a.role).map((a: any) => [a.role, a.id])) as Record<string, string>;
   return { fundId: r.body.id as string, fund: r.body, byRole };
+}
+
+/**
+ * Gives a village `amount` of earmarked money in a prevention fund, as a dividend split would: opens the
+ * village's allocation account (its role cannot be set through the API) and posts Dr bank / Cr
+ * dividend_income and Dr village_distribution / Cr the village's allocation. Returns the allocation account.
+ */
+export async function allocateToVillage(t: TestApp, fundId: string, villageId: string, amount: string, date = '2025-01-10'): Promise<string> {
+  const village = await t.call('GET', `/v1/villages/${villageId}`);
+  if (village.status !== 200) throw new Error(JSON.stringify(village.body));
+  const allocation = await t.database.db.transaction((tx) => openChartAccount(tx, fundId, villageAllocationAccount(village.body), { villageId }));
+  const accounts = await t.call('GET', `/v1/funds/${fundId}/accounts?limit=500`);
+  const role = (name: string) => accounts.body.items.find((a: any) => a.role === name && a.villageId === null).id as string;
+  const r = await t.call('POST', '/v1/transactions', {
+    body: {
+      date,
+      description: `分红分配至村 ${village.body.name}`,
+      lines: [
+        { accountId: role('bank'), direction: 'debit', amount },
+        { accountId: role('dividend_income'), direction: 'credit', amount },
+        { accountId: role('village_distribution'), direction: 'debit', amount },
+        { accountId: allocation, direction: 'credit', amount },
+      ],
+    },
+  });
+  if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+  return allocation;
 }

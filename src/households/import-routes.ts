@@ -1,0 +1,62 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { problems } from '../http/schemas.js';
+import { createHouseholdImporter, decodeCsv } from './import.js';
+
+/** A roster of 100,000 households is about 12 MiB; this leaves room for long names and reasons. */
+const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
+
+const csvBody = z.string({ error: 'send the CSV file itself as the body, with Content-Type: text/csv' }).meta({
+  description:
+    'The CSV file, UTF-8. First line: the column names, English or Chinese, any order — householdCode/户编号, headName/户主姓名, ' +
+    'idNumber/身份证号, villageCode/村编码, memberCount/家庭人口, and optionally category/监测类型, riskCauses/风险类型, ' +
+    'since/纳入监测日期, eliminatedOn/风险消除日期, eliminationReason/消除原因.',
+  examples: ['户编号,户主姓名,身份证号,村编码,家庭人口,监测类型,风险类型,纳入监测日期\nH-0001,张三明,510700197001010011,QS-001,3,边缘易致贫户,因病、因学,2025-01-01\n'],
+});
+
+const importReport = z
+  .object({
+    rows: z.number().int(),
+    created: z.number().int().meta({ description: 'Households registered' }),
+    updated: z.number().int().meta({ description: 'Existing households whose details or monitoring changed' }),
+    unchanged: z.number().int(),
+    included: z.number().int().meta({ description: 'Monitoring periods recorded' }),
+    eliminated: z.number().int().meta({ description: 'Monitoring periods eliminated' }),
+  })
+  .meta({ id: 'HouseholdImportReport' });
+
+export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const importer = createHouseholdImporter(ctx.households, { today: ctx.today });
+
+  // Only this plugin's routes read CSV; everywhere else the API stays JSON-only.
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (req, body, done) => {
+    const charset = /charset=([^;\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.replace(/"/g, '').toLowerCase();
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+      return done(Object.assign(new Error(`The file must be UTF-8, not ${charset}: save it as "CSV UTF-8".`), { statusCode: 415 }), undefined);
+    }
+    try {
+      done(null, decodeCsv(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.post('/v1/households/import', {
+    config: { permission: 'write' },
+    bodyLimit: IMPORT_BODY_LIMIT,
+    schema: {
+      tags: ['households'],
+      summary: 'Import households and their monitoring status from a CSV file (all or nothing)',
+      description:
+        'Creates or updates each household by its code and records its monitoring period. Every row is checked first; ' +
+        'if any is wrong, nothing is written and the answer is 422 import_failed listing each problem as ' +
+        '{line, column, code, message} (the first 1,000, with errorCount). Importing the same file again changes nothing. ' +
+        'ID numbers are never returned or echoed. Honours Idempotency-Key.',
+      consumes: ['text/csv'],
+      body: csvBody,
+      response: { 200: importReport, ...problems(403, 409, 422) },
+    },
+    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => importer.run(tx, req.body, { actor: req.principal.id })),
+  });
+};
