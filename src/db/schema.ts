@@ -383,7 +383,9 @@ export const disbursements = pgTable(
   ],
 );
 
-export const insurancePolicies = pgTable('insurance_policies', {
+export const insurancePolicies = pgTable(
+  'insurance_policies',
+  {
   id: uuid('id').primaryKey().defaultRandom(),
   fundId: uuid('fund_id')
     .notNull()
@@ -397,7 +399,13 @@ export const insurancePolicies = pgTable('insurance_policies', {
   coveredCount: integer('covered_count'),
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
-});
+  },
+  (t) => [
+    uniqueIndex('insurance_policies_number_key')
+      .on(t.fundId, t.policyNumber)
+      .where(sql`${t.policyNumber} is not null`),
+  ],
+);
 
 /** Money moving in or out of a policy's premium pool: premiums, surplus refunds, balances carried forward. */
 export const insuranceMovements = pgTable(

@@ -9,10 +9,18 @@ export interface EventInput {
   payload: Record<string, unknown>;
 }
 
-/** Appends an event in the caller's database transaction: it becomes visible exactly when the change commits. */
-export async function recordEvent(tx: Tx, event: EventInput): Promise<void> {
-  await tx.insert(events).values({ ...event, fundId: event.fundId ?? null });
+/** Appends events in the caller's database transaction: they become visible exactly when the change commits. */
+export async function recordEvents(tx: Tx, list: EventInput[]): Promise<void> {
+  if (!list.length) return;
+  // One statement and one parameter however many events: an import of 100,000 rows records as many.
+  const rowsJson = JSON.stringify(list.map((e) => ({ type: e.type, fund_id: e.fundId ?? null, subject_id: e.subjectId, payload: e.payload })));
+  await tx.execute(sql`
+    insert into ${events} (type, fund_id, subject_id, payload)
+    select type, fund_id, subject_id, payload
+      from jsonb_to_recordset(${rowsJson}::jsonb) as v(type text, fund_id uuid, subject_id text, payload jsonb)`);
 }
+
+export const recordEvent = (tx: Tx, event: EventInput): Promise<void> => recordEvents(tx, [event]);
 
 export interface EventPosition {
   xid: number;
@@ -35,7 +43,12 @@ export interface StoredEvent {
  * a transaction still running may commit later with a smaller id, so reading past it could skip
  * its events. Hence a reader following the cursor never misses an event and never reads one twice.
  */
-export async function readEvents(executor: Executor, after: EventPosition | undefined, limit: number): Promise<StoredEvent[]> {
+export async function readEvents(
+  executor: Executor,
+  after: EventPosition | undefined,
+  limit: number,
+  filter: { fundId?: string; type?: string } = {},
+): Promise<StoredEvent[]> {
   const found = await rows<{
     id: string | number;
     xid: string | number;
@@ -51,6 +64,8 @@ export async function readEvents(executor: Executor, after: EventPosition | unde
           from events
          where xid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
            ${after ? sql`and (xid, id) > (${after.xid}, ${after.id})` : sql``}
+           ${filter.fundId ? sql`and fund_id = ${filter.fundId}` : sql``}
+           ${filter.type ? sql`and (type = ${filter.type} or type like ${`${filter.type}.%`})` : sql``}
          order by xid, id
          limit ${limit}`,
   );

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { limit } from '../http/pagination.js';
-import { problems } from '../http/schemas.js';
+import { id, problems } from '../http/schemas.js';
 import { type EventPosition, readEvents } from './outbox.js';
 
 const event = z
@@ -36,12 +36,22 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         'Follow it by passing nextCursor as `after`. Events appear once their database transaction has committed and every ' +
         'older transaction has finished, so a reader never misses or re-reads one. nextCursor is the position to resume from, ' +
         'also when the page is empty.',
-      querystring: z.strictObject({ after: z.string().max(100).optional(), limit }),
+      querystring: z.strictObject({
+        after: z.string().max(100).optional(),
+        limit,
+        fundId: id.optional().meta({ description: "Only this fund's events" }),
+        type: z
+          .string()
+          .regex(/^[a-z_]+(\.[a-z_]+)?$/, { error: 'a type such as disbursement.paid, or a family such as disbursement' })
+          .optional()
+          .meta({ description: 'An event type, or its family: "disbursement" matches disbursement.paid and the rest' }),
+      }),
       response: { 200: z.object({ items: z.array(event), nextCursor: z.string().nullable() }), ...problems() },
     },
     handler: async (req) => {
       const after = decode(req.query.after);
-      const items = await readEvents(ctx.database.db, after, req.query.limit);
+      const { limit: pageSize, fundId, type } = req.query;
+      const items = await readEvents(ctx.database.db, after, pageSize, { fundId, type });
       const last = items.at(-1);
       return {
         items: items.map(({ xid: _xid, ...e }) => e),

@@ -46,7 +46,8 @@
  */
 import { asc, inArray, sql, type SQL } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.js';
-import { events, householdMonitoring, households, villages } from '../db/schema.js';
+import { householdMonitoring, households, villages } from '../db/schema.js';
+import { recordEvents } from '../events/outbox.js';
 import { DomainError, type ErrorCode } from '../errors.js';
 import { code as codeRule, text } from '../http/schemas.js';
 import { isCalendarDate } from '../ledger/dates.js';
@@ -559,13 +560,7 @@ export function createHouseholdImporter(householdService: HouseholdService, opti
       if (p.include) report.included++;
       if (ended) report.eliminated++;
     }
-    // Straight into the outbox's table, a batch per statement, where recordEvent would cost a round trip
-    // per event. The rows are the same (no fund; xid and time by default) and commit with the change.
-    if (batchEvents.length) {
-      await tx.execute(sql`
-        insert into ${events} (type, subject_id, payload)
-        select type, "subjectId", payload from ${recordset(batchEvents, 'type text, "subjectId" text, payload jsonb')}`);
-    }
+    await recordEvents(tx, batchEvents);
   }
 
   return {

@@ -270,8 +270,13 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
           coveredCount: input.coveredCount ?? null,
           createdBy: actor,
         })
+        // A concurrent request with the same number waits here and then finds it taken.
+        .onConflictDoNothing()
         .returning();
-      const pool = insurancePoolAccount(policy!);
+      if (!policy) {
+        throw new DomainError('already_exists', `Fund ${fund.code} already has a policy numbered ${input.policyNumber}.`, { field: 'policyNumber' });
+      }
+      const pool = insurancePoolAccount(policy);
       const [taken] = await tx
         .select({ id: accounts.id })
         .from(accounts)

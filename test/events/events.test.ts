@@ -35,6 +35,18 @@ describe.each(backends)('the event feed on $name', (backend) => {
     expect(empty.cursor).toBe(next.cursor);
   });
 
+  it('filters by fund and by event type or family', async () => {
+    const f = await createFund(t);
+    const other = await createFund(t);
+    await t.call('POST', '/v1/transactions', { body: transfer('2026-01-06', f.accounts.bank!, f.accounts.income!, '3.00') });
+    await t.call('POST', '/v1/transactions', { body: transfer('2026-01-06', other.accounts.bank!, other.accounts.income!, '4.00') });
+    const ofFund = await t.call('GET', `/v1/events?fundId=${f.fundId}`);
+    expect(ofFund.body.items.map((e: any) => e.type)).toEqual(['fund.created', 'transaction.posted']);
+    const family = await t.call('GET', `/v1/events?fundId=${other.fundId}&type=fund`);
+    expect(family.body.items.map((e: any) => e.type)).toEqual(['fund.created']);
+    expect((await t.call('GET', '/v1/events?type=Fund;drop')).status).toBe(400);
+  });
+
   it('records nothing for a refused request', async () => {
     const { cursor } = await follow(t, null);
     const f = await createFund(t);

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "insurance_policies_number_key" ON "insurance_policies" USING btree ("fund_id","policy_number") WHERE "insurance_policies"."policy_number" is not null;
