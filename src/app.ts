@@ -1,11 +1,13 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { auditRoutes } from './auth/audit-routes.js';
 import { authRoutes } from './auth/routes.js';
 import { createApiKeyService } from './auth/service.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import type { Database } from './db/client.js';
 import { fundRoutes } from './funds/routes.js';
+import { periodRoutes } from './funds/period-routes.js';
 import { createFundService } from './funds/service.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
@@ -20,6 +22,7 @@ import { healthRoutes } from './http/health.js';
 import { createWriter } from './http/idempotency.js';
 import { registerSwagger } from './http/swagger.js';
 import { today } from './ledger/dates.js';
+import { statementRoutes } from './statements/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
 
 export interface BuildOptions {
@@ -77,6 +80,9 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   await app.register(disbursementsRoutes, { ctx });
   await app.register(insuranceRoutes, { ctx });
   await app.register(eventRoutes, { ctx });
+  await app.register(statementRoutes, { ctx });
+  await app.register(periodRoutes, { ctx });
+  await app.register(auditRoutes, { ctx });
   await app.register(authRoutes, { ctx });
   app.decorate('ctx', ctx);
   return app;

@@ -2,12 +2,13 @@ export const roles = ['admin', 'officer', 'auditor', 'reader'] as const;
 export type Role = (typeof roles)[number];
 
 /** What a route needs. Every /v1 route declares one; a route without one is refused to everybody. */
-export type Permission = 'read' | 'write' | 'admin';
+export type Permission = 'read' | 'write' | 'admin' | 'audit';
 
+// 'audit' is what only those who check others may read: the audit log.
 const grants: Record<Role, readonly Permission[]> = {
-  admin: ['read', 'write', 'admin'],
+  admin: ['read', 'write', 'admin', 'audit'],
   officer: ['read', 'write'],
-  auditor: ['read'],
+  auditor: ['read', 'audit'],
   reader: ['read'],
 };
 
