@@ -32,6 +32,10 @@ export const errorCodes = {
   already_paid: 409,
   invalid_state: 409,
   import_failed: 422,
+  reserved_for_operations: 422,
+  // Accounting periods.
+  period_closed: 422,
+  period_not_ended: 422,
   database_unavailable: 503,
 } as const;
 

@@ -29,7 +29,8 @@
  * number, village, size). An ID number that another household holds, in the database or earlier in the
  * file, is an error. With a category, a monitoring period beginning on `since` is made to exist: a
  * recorded one must have the same category and causes (an import never rewrites a recorded period); a
- * new one must not overlap any recorded period, so there is never a second open period. With
+ * new one must not overlap any recorded period, so there is never a second open period, and starts on or
+ * after the last recorded elimination (rows of one household come in date order). With
  * eliminatedOn, that period is made to end on that day: an open one is eliminated, one already eliminated
  * on another day is an error, and on the same day the reason on record stands. An empty eliminatedOn never
  * reopens a period.
@@ -220,12 +221,16 @@ interface State {
 /**
  * Problems found so far. A column is named as the file names it (label), so the reader finds it.
  */
+/** Anything that could be an ID number (a run of 14 or more digits) is cut from what a report echoes. */
+const redact = (text: string) => text.replace(/\d{14,}[\dXx]?/g, '[ID number hidden]');
+
 class Problems {
   readonly list: RowError[] = [];
   label = {} as Record<Column, string>;
+  // Messages quote cells (a date, a village code) to say what was wrong; a misplaced ID number must never be among them.
   add(line: number, column: Column | string | null, message: string, code: ErrorCode = 'validation_failed') {
     const name = column === null ? null : ((this.label as Record<string, string>)[column] ?? column);
-    this.list.push({ line, column: name, code, message });
+    this.list.push({ line, column: name === null ? null : redact(name), code, message: redact(message) });
   }
   get any() {
     return this.list.length > 0;
@@ -477,6 +482,11 @@ export function createHouseholdImporter(householdService: HouseholdService, opti
         return refuse('eliminatedOn', `the period since ${m.since} was already eliminated on ${same.eliminatedOn}`, 'invalid_state');
       }
       return { eliminate: { periodId: same.id, date: m.eliminatedOn, reason: m.eliminationReason! } };
+    }
+    // The service's rule: a new period starts on or after the last elimination, never back-filled before it.
+    const lastEnd = recorded.map((p) => p.eliminatedOn).filter((d): d is string => d !== null).sort().at(-1);
+    if (lastEnd && m.since < lastEnd) {
+      return refuse('since', `a new monitoring period starts on or after the last elimination (${lastEnd})`, 'validation_failed');
     }
     // Periods are [since, eliminatedOn): the new one must not share a day with a recorded one.
     const end = m.eliminatedOn ?? OPEN_END;

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
 import { problems } from '../http/schemas.js';
+import { idempotencyHeaders } from '../transactions/schemas.js';
 import * as s from './schemas.js';
 import { createIndustryService } from './service.js';
 
@@ -26,6 +27,7 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.post('/v1/industries', {
     config: { permission: 'write' },
     schema: {
+      headers: idempotencyHeaders,
       tags: ['industries'],
       summary: 'Register an assisted industry (资产收益项目) with its distribution rule, version 1',
       body: s.createIndustryBody,
@@ -63,6 +65,7 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.post('/v1/industries/:industryId/rules', {
     config: { permission: 'write' },
     schema: {
+      headers: idempotencyHeaders,
       tags: ['industries'],
       summary: 'Add the next version of the distribution rule, in force from a date',
       params: s.industryParams,
@@ -75,6 +78,7 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.post('/v1/industries/:industryId/dividends', {
     config: { permission: 'write' },
     schema: {
+      headers: idempotencyHeaders,
       tags: ['industries'],
       summary: 'Record a dividend (分红) and split it among the villages by the rule in force on its date',
       params: s.industryParams,

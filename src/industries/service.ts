@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
-import type { Db, Executor, Tx } from '../db/client.js';
+import { and, asc, desc, eq, gt, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { type Db, type Executor, rows, type Tx } from '../db/client.js';
 import {
   accounts,
   distributionRules,
@@ -16,9 +16,8 @@ import { recordEvent } from '../events/outbox.js';
 import { openChartAccount, roleAccount } from '../funds/chart-accounts.js';
 import { villageAllocationAccount } from '../funds/chart.js';
 import { assertNotFuture } from '../ledger/dates.js';
-import { formatMoney, parseAmount } from '../ledger/money.js';
+import { formatMoney, Money, parseAmount } from '../ledger/money.js';
 import { postTransaction } from '../ledger/posting.js';
-import * as ledger from '../ledger/queries.js';
 import { checkRule, type CheckedRule, type RuleInput, splitDividend } from './allocation.js';
 
 /** Version 1 takes effect from here when no date is given: early enough to cover any dividend. */
@@ -164,8 +163,14 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
             ),
           )
       : [];
+    const partsOf = new Map<string, typeof parts>();
+    for (const p of parts) {
+      const list = partsOf.get(p.dividendId) ?? [];
+      list.push(p);
+      partsOf.set(p.dividendId, list);
+    }
     return found.map(({ d, version, seq, projectVillageId }) => {
-      const mine = parts.filter((p) => p.dividendId === d.id);
+      const mine = partsOf.get(d.id) ?? [];
       const project = mine.filter((p) => p.villageId === projectVillageId);
       const radiating = mine.filter((p) => p.villageId !== projectVillageId).sort(byCode);
       return {
@@ -401,27 +406,33 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
     },
 
     /**
-     * A village's earmarked income in each fund: allocated (credits of its allocation account), spent
-     * (debits) and remaining (balance), at the end of a day or now.
+     * A village's earmarked income in each fund, at the end of a day or now: allocated is what dividend
+     * splits gave it (the dividend records, so releases and bank returns flowing back do not count as new
+     * income), remaining is its allocation account's balance, spent the difference.
      */
     async villageAllocations(villageId: string, asOf?: string) {
       const [found] = await db.select({ id: villages.id }).from(villages).where(eq(villages.id, villageId));
       if (!found) throw notFound('Village', villageId);
-      const held = await db
-        .select({ accountId: accounts.id, fundId: accounts.fundId, fundCode: funds.code })
-        .from(accounts)
-        .innerJoin(funds, eq(funds.id, accounts.fundId))
-        .where(and(eq(accounts.role, 'village_allocation'), eq(accounts.villageId, villageId)))
-        .orderBy(sql`${funds.code} collate "C"`);
-      const figures = await Promise.all(
-        held.map(async (h) => {
-          const account = (await ledger.getAccount(db, h.accountId))!;
-          const totals = asOf
-            ? await ledger.balanceAsOf(db, account, asOf)
-            : { creditTotal: account.creditTotal, debitTotal: account.debitTotal, balance: account.balance };
-          return { ...h, allocated: totals.creditTotal, spent: totals.debitTotal, remaining: totals.balance };
-        }),
+      const upTo = (column: SQL) => (asOf ? sql`and ${column} <= ${asOf}` : sql``);
+      const held = await rows<{ account_id: string; fund_id: string; fund_code: string; allocated: string; remaining: string }>(
+        db,
+        sql`select a.id as account_id, a.fund_id, f.code as fund_code,
+                   coalesce((select sum(da.amount) from dividend_allocations da join dividends d on d.id = da.dividend_id
+                              where da.village_id = a.village_id and d.fund_id = a.fund_id ${upTo(sql`d.date`)}), 0) as allocated,
+                   coalesce((select sum(t.credit_total) - sum(t.debit_total) from account_daily_totals t
+                              where t.account_id = a.id ${upTo(sql`t.date`)}), 0) as remaining
+              from accounts a join funds f on f.id = a.fund_id
+             where a.role = 'village_allocation' and a.village_id = ${villageId}
+             order by f.code collate "C"`,
       );
+      const figures = held.map((h) => ({
+        fundId: h.fund_id,
+        fundCode: h.fund_code,
+        accountId: h.account_id,
+        allocated: formatMoney(new Money(h.allocated)),
+        spent: formatMoney(new Money(h.allocated).minus(h.remaining)),
+        remaining: formatMoney(new Money(h.remaining)),
+      }));
       return { villageId, asOf: asOf ?? options.today(), funds: figures };
     },
   };

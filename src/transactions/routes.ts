@@ -3,15 +3,13 @@ import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
 import { problems } from '../http/schemas.js';
-import { postTransaction } from '../ledger/posting.js';
 import { getTransaction, listTransactions } from '../ledger/queries.js';
-import { reverseTransaction } from '../ledger/reversal.js';
 import * as s from './schemas.js';
+import { createTransactionService } from './service.js';
 
-// Transactions are the ledger core itself: these routes call it directly, there is no rule to add.
 export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { db } = ctx.database;
-  const posting = (actor: string) => ({ actor, today: ctx.today() });
+  const transactions = createTransactionService({ today: ctx.today });
 
   app.post('/v1/transactions', {
     config: { permission: 'write' },
@@ -22,7 +20,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       body: s.createTransactionBody,
       response: { 201: s.transaction, ...problems(403, 409, 422) },
     },
-    handler: (req, reply) => ctx.write(req, reply, 201, (tx) => postTransaction(tx, req.body, posting(req.principal.id))),
+    handler: (req, reply) => ctx.write(req, reply, 201, (tx) => transactions.post(tx, req.body, req.principal.id)),
   });
 
   app.get('/v1/transactions', {
@@ -61,6 +59,6 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       response: { 201: s.transaction, ...problems(403, 404, 409, 422) },
     },
     handler: (req, reply) =>
-      ctx.write(req, reply, 201, (tx) => reverseTransaction(tx, req.params.transactionId, req.body, posting(req.principal.id))),
+      ctx.write(req, reply, 201, (tx) => transactions.reverse(tx, req.params.transactionId, req.body, req.principal.id)),
   });
 };

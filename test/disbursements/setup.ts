@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows } from '../../src/db/client.js';
 import type { TestApp } from '../helpers/app.js';
-import { createPreventionFund, transfer } from '../helpers/fixtures.js';
+import { createPreventionFund } from '../helpers/fixtures.js';
 
 export type PreventionFund = Awaited<ReturnType<typeof createPreventionFund>>;
 
@@ -11,7 +11,9 @@ export const PAY_DATE = '2025-06-15';
 /** A prevention fund whose bank account holds `bank` (a donation received on 2025-01-05). */
 export async function fundedPreventionFund(t: TestApp, bank = '10000.00', extra: Record<string, unknown> = {}) {
   const f = await createPreventionFund(t, extra);
-  const r = await t.call('POST', '/v1/transactions', { body: transfer('2025-01-05', f.byRole.bank!, f.byRole.donation_income!, bank, '银行捐赠') });
+  const r = await t.call('POST', `/v1/funds/${f.fundId}/income`, {
+    body: { source: 'donation', payer: '某银行', date: '2025-01-05', amount: bank, reference: '银行捐赠' },
+  });
   if (r.status !== 201) throw new Error(JSON.stringify(r.body));
   return f;
 }

@@ -1,6 +1,7 @@
 import { villageAllocationAccount } from '../../src/funds/chart.js';
 import { openChartAccount } from '../../src/funds/chart-accounts.js';
 import { checkCharacter } from '../../src/households/id-numbers.js';
+import { postTransaction } from '../../src/ledger/posting.js';
 import type { AccountType } from '../../src/ledger/accounts.js';
 import type { TestApp } from './app.js';
 
@@ -101,21 +102,25 @@ export async function createPreventionFund(t: TestApp, extra: Record<string, unk
 export async function allocateToVillage(t: TestApp, fundId: string, villageId: string, amount: string, date = '2025-01-10'): Promise<string> {
   const village = await t.call('GET', `/v1/villages/${villageId}`);
   if (village.status !== 200) throw new Error(JSON.stringify(village.body));
-  const allocation = await t.database.db.transaction((tx) => openChartAccount(tx, fundId, villageAllocationAccount(village.body), { villageId }));
   const accounts = await t.call('GET', `/v1/funds/${fundId}/accounts?limit=500`);
   const role = (name: string) => accounts.body.items.find((a: any) => a.role === name && a.villageId === null).id as string;
-  const r = await t.call('POST', '/v1/transactions', {
-    body: {
-      date,
-      description: `分红分配至村 ${village.body.name}`,
-      lines: [
-        { accountId: role('bank'), direction: 'debit', amount },
-        { accountId: role('dividend_income'), direction: 'credit', amount },
-        { accountId: role('village_distribution'), direction: 'debit', amount },
-        { accountId: allocation, direction: 'credit', amount },
-      ],
-    },
+  // Role accounts are moved only by operations, so the fixture posts through the ledger core as a dividend would.
+  return t.database.db.transaction(async (tx) => {
+    const allocation = await openChartAccount(tx, fundId, villageAllocationAccount(village.body), { villageId });
+    await postTransaction(
+      tx,
+      {
+        date,
+        description: `分红分配至村 ${village.body.name}`,
+        lines: [
+          { accountId: role('bank'), direction: 'debit', amount },
+          { accountId: role('dividend_income'), direction: 'credit', amount },
+          { accountId: role('village_distribution'), direction: 'debit', amount },
+          { accountId: allocation, direction: 'credit', amount },
+        ],
+      },
+      { actor: 'test-fixture', today: '2999-12-31' },
+    );
+    return allocation;
   });
-  if (r.status !== 201) throw new Error(JSON.stringify(r.body));
-  return allocation;
 }

@@ -231,7 +231,7 @@ describe.each(backends)('importing households from CSV on $name', (backend) => {
     const overlapping = await importCsv(line('marginal,accident,2025-06-01,,'));
     expect(overlapping.status).toBe(422);
     expect(overlapping.body.errors).toEqual([
-      { line: 2, column: 'since', code: 'already_monitored', message: 'the period 2025-06-01–open overlaps the recorded period 2025-01-01–2025-07-01' },
+      { line: 2, column: 'since', code: 'validation_failed', message: 'a new monitoring period starts on or after the last elimination (2025-07-01)' },
     ]);
     const otherEnd = await importCsv(line('unstable,illness,2025-01-01,2025-08-01,另一日期'));
     expect(otherEnd.body.errors).toMatchObject([{ line: 2, column: 'eliminatedOn', code: 'invalid_state' }]);
@@ -244,6 +244,29 @@ describe.each(backends)('importing households from CSV on $name', (backend) => {
       { since: '2025-01-01', eliminatedOn: '2025-07-01' },
       { category: 'marginal', riskCauses: ['accident'], since: '2025-07-01', eliminatedOn: null },
     ]);
+  });
+
+  it('never echoes an ID number that landed in the wrong place: a missing header or a date column', async () => {
+    const id = freshId();
+    const headerless = await importCsv(`${uniqueCode('H')},王五,${id},${village.code},3,,,,,\n`);
+    expect(headerless.status).toBe(422);
+    const misplaced = await importCsv([HEADER_EN, `${uniqueCode('H')},王五,${freshId()},${village.code},3,unstable,illness,${id},,`].join('\n'));
+    expect(misplaced.status).toBe(422);
+    for (const answer of [headerless, misplaced]) {
+      expect(answer.body.errors.length).toBeGreaterThan(0);
+      expect(JSON.stringify(answer.body)).not.toContain(id);
+      expect(JSON.stringify(answer.body)).not.toMatch(/\d{14,}/);
+    }
+  });
+
+  it('refuses a new period that starts before the last elimination, as the API does', async () => {
+    const code = uniqueCode('H');
+    const id = freshId();
+    const first = await importCsv([HEADER_EN, `${code},赵六,${id},${village.code},2,marginal,illness,2025-01-01,2025-06-01,收入稳定`].join('\n'));
+    expect(first.status).toBe(200);
+    const backfill = await importCsv([HEADER_EN, `${code},赵六,${id},${village.code},2,unstable,illness,2024-01-01,2024-06-01,补录`].join('\n'));
+    expect(backfill.status).toBe(422);
+    expect(backfill.body.errors[0].message).toMatch(/on or after the last elimination \(2025-06-01\)/);
   });
 
   it('reads quoted fields with commas, quotes and line breaks, and numbers lines as an editor does', async () => {

@@ -1,3 +1,4 @@
+import { postTransaction } from '../../src/ledger/posting.js';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
@@ -356,19 +357,23 @@ describe.each(backends)('industries and dividends on $name', (backend) => {
 
     const pAccount = (await allocationsOf(s.P)).funds.find((f: any) => f.fundId === s.fundId).accountId;
     // The village pays 2,000.00 of medical subsidies from its allocation: the earmark is used up by as much.
-    const spend = await t.call('POST', '/v1/transactions', {
-      body: {
-        date: '2026-07-15',
-        description: '医疗补贴（青山村收益分配）',
-        lines: [
-          { accountId: s.byRole['expense:medical_subsidy'], direction: 'debit', amount: '2000.00' },
-          { accountId: s.byRole.bank, direction: 'credit', amount: '2000.00' },
-          { accountId: pAccount, direction: 'debit', amount: '2000.00' },
-          { accountId: s.byRole.village_distribution, direction: 'credit', amount: '2000.00' },
-        ],
-      },
-    });
-    expect(spend.status).toBe(201);
+    // (Posted through the ledger core as the disbursement operation does: the API keeps these accounts to operations.)
+    await t.database.db.transaction((tx) =>
+      postTransaction(
+        tx,
+        {
+          date: '2026-07-15',
+          description: '医疗补贴（青山村收益分配）',
+          lines: [
+            { accountId: s.byRole['expense:medical_subsidy']!, direction: 'debit', amount: '2000.00' },
+            { accountId: s.byRole.bank!, direction: 'credit', amount: '2000.00' },
+            { accountId: pAccount, direction: 'debit', amount: '2000.00' },
+            { accountId: s.byRole.village_distribution!, direction: 'credit', amount: '2000.00' },
+          ],
+        },
+        { actor: 'test', today: '2999-12-31' },
+      ),
+    );
 
     const now = await allocationsOf(s.P);
     expect(now.villageId).toBe(s.P);

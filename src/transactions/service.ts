@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm';
+import { rows, type Tx } from '../db/client.js';
+import { DomainError } from '../errors.js';
+import { type PostingInput, postTransaction } from '../ledger/posting.js';
+import { type ReversalInput, reverseTransaction } from '../ledger/reversal.js';
+
+/**
+ * Hand-posted vouchers (POST /v1/transactions) and their reversals. The accounts of the standard chart
+ * other than the bank account carry state that business records keep too — reservations, village
+ * allocations, premium pools, income by source, payments by category — so only their operations move
+ * them, and a voucher an operation posted is corrected through that operation (e.g. failing the
+ * disbursement), never by a bare reversal that would leave its record saying otherwise.
+ */
+export function createTransactionService(options: { today(): string }) {
+  const context = (actor: string) => ({ actor, today: options.today() });
+
+  async function assertManualAccounts(tx: Tx, accountIds: string[]) {
+    const found = await rows<{ id: string; code: string; role: string }>(
+      tx,
+      sql`select id, code, role from accounts
+           where id in (${sql.join([...new Set(accountIds)].map((id) => sql`${id}::uuid`), sql`, `)})
+             and role is not null and role <> 'bank'`,
+    );
+    if (found.length) {
+      throw new DomainError(
+        'reserved_for_operations',
+        `${found.map((a) => `Account ${a.code} (${a.role})`).join(', ')} is moved only by its operation (dividends, income, disbursements, insurance); ` +
+          'post adjustments to accounts of your own, or against the bank account.',
+        { accounts: found.map((a) => ({ accountId: a.id, role: a.role })) },
+      );
+    }
+  }
+
+  async function assertNotOperationVoucher(tx: Tx, transactionId: string) {
+    const [owner] = await rows<{ kind: string; id: string }>(
+      tx,
+      sql`select 'disbursement' as kind, id::text from disbursements
+           where ${transactionId} in (approval_transaction_id, payment_transaction_id, failure_transaction_id)
+          union all select 'disbursement batch', id::text from disbursement_batches
+           where ${transactionId} in (approval_transaction_id, payment_transaction_id)
+          union all select 'dividend', id::text from dividends where transaction_id = ${transactionId}
+          union all select 'income receipt', id::text from income_receipts where transaction_id = ${transactionId}
+          union all select 'insurance movement', id::text from insurance_movements where transaction_id = ${transactionId}
+          union all select 'insurance claim', id::text from insurance_claims where transaction_id = ${transactionId}
+          limit 1`,
+    );
+    if (owner) {
+      throw new DomainError(
+        'reserved_for_operations',
+        `Transaction ${transactionId} was posted by ${owner.kind} ${owner.id}: correct it through that ${owner.kind}, so its record and the books agree.`,
+        { ownerKind: owner.kind, ownerId: owner.id },
+      );
+    }
+  }
+
+  return {
+    async post(tx: Tx, input: PostingInput, actor: string) {
+      await assertManualAccounts(
+        tx,
+        input.lines.map((l) => l.accountId),
+      );
+      return postTransaction(tx, input, context(actor));
+    },
+
+    async reverse(tx: Tx, transactionId: string, input: ReversalInput, actor: string) {
+      await assertNotOperationVoucher(tx, transactionId);
+      return reverseTransaction(tx, transactionId, input, context(actor));
+    },
+  };
+}
