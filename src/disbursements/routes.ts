@@ -27,8 +27,10 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       tags,
       summary: 'Request a payment to a monitored household (医疗补贴, 生活补助, 临时救助 …)',
       description:
-        'Checks that the fund allows the category, that the household is monitored on the date, lives in the village when paying ' +
-        "from a village's allocation, and stays within the fund's yearly cap (over_cap gives the remaining allowance). Nothing is posted yet.",
+        'Checks that the fund allows the category (insurance never: its payouts are claims against a policy, POST /v1/insurance-claims), ' +
+        'that the household is monitored on the date (the day the benefit is for), lives in the village when paying ' +
+        "from a village's allocation, and stays within the fund's yearly cap for the date's year (over_cap gives the remaining allowance). " +
+        'Nothing is posted yet.',
       headers: idempotencyHeaders,
       body: s.createDisbursementBody,
       response: { 201: s.disbursement, ...problems(403, 404, 422) },
@@ -63,7 +65,8 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       tags,
       summary: 'Approve a requested disbursement and reserve its money (maker–checker: another key than the requester)',
       description:
-        'Re-checks monitoring and the cap under the household lock, then posts Dr bank_reserved / Cr bank (and, from a village, ' +
+        'Re-checks, under the household lock, that the household is monitored on the date and also today (the reservation is posted ' +
+        'today), and the cap, then posts Dr bank_reserved / Cr bank (and, from a village, ' +
         "Dr the village's allocation / Cr village_distribution). Refused with insufficient_funds when the money is not there.",
       headers: idempotencyHeaders,
       params: s.disbursementParams,
@@ -77,6 +80,9 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
     schema: {
       tags,
       summary: 'Record the bank payment of an approved disbursement (Dr expense / Cr bank_reserved)',
+      description:
+        'Refused with not_monitored when the household is no longer monitored today, the day the payment is posted: fail the ' +
+        'disbursement to release its reservation.',
       headers: idempotencyHeaders,
       params: s.disbursementParams,
       body: s.payBody,
@@ -108,18 +114,32 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       summary: 'Request a batch of payments, e.g. a monthly living allowance (生活补助), one line per household',
       description:
         'Every line is checked as a single request would be. If any is refused, nothing is written and the answer is a 400 ' +
-        'validation_failed problem whose `errors` lists each bad line as {index, householdId, code, message}.',
+        'validation_failed problem whose `errors` lists each bad line as {index, householdId, code, message}. ' +
+        'The answer is the batch with every line (nextCursor null), in household-code order.',
       headers: idempotencyHeaders,
       body: s.createBatchBody,
-      response: { 201: s.batch, ...problems(403, 404, 422) },
+      response: { 201: s.batchWithItems, ...problems(403, 404, 422) },
     },
     handler: (req, reply) => write(req, reply, 201, (tx) => disbursements.requestBatch(tx, req.body, req.principal.id)),
   });
 
   app.get('/v1/disbursement-batches/:batchId', {
     config: { permission: 'read' },
-    schema: { tags, summary: 'Get a batch with every line and its status', params: s.batchParams, response: { 200: s.batch, ...problems(404) } },
-    handler: (req) => disbursements.getBatch(req.params.batchId),
+    schema: {
+      tags,
+      summary: 'Get a batch, its totals by status and a page of its lines',
+      description:
+        'total and byStatus count every line; items is one page of lines in household-code order (limit, default 500), ' +
+        'nextCursor leads to the next page. A refused line’s index in an approve or pay problem is its place in this order.',
+      params: s.batchParams,
+      querystring: s.batchItemsQuery,
+      response: { 200: s.batchWithItems, ...problems(404) },
+    },
+    handler: async (req) => {
+      const { limit, cursor } = req.query;
+      const batch = await disbursements.getBatch(req.params.batchId, { limit, afterCode: decodeCursor(cursor, 'string') });
+      return { ...batch, ...toPage(batch.items, limit, (line) => line.householdCode) };
+    },
   });
 
   app.post('/v1/disbursement-batches/:batchId/approve', {
@@ -128,9 +148,11 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       tags,
       summary: 'Approve every requested line of a batch with one reservation (maker–checker: another key than the requester)',
       description:
-        'Re-checks every line under the households’ locks; if any line is refused, nothing is approved and the answer is a 400 ' +
-        'validation_failed problem whose `errors` lists {index (place in the batch’s items), householdId, disbursementId, code, message}: ' +
-        'fail those lines, then approve again.',
+        'Re-checks every line under the households’ locks, each household monitored on the date and also today (the reservation ' +
+        'is posted today); if any line is refused, nothing is approved and the answer is a 400 ' +
+        'validation_failed problem whose `errors` lists {index (place in the batch’s items, household-code order), householdId, ' +
+        'disbursementId, code, message}: fail those lines, then approve again. ' +
+        'The answer is the batch summary (total, byStatus) without its lines: read them with GET, page by page.',
       headers: idempotencyHeaders,
       params: s.batchParams,
       response: { 200: s.batch, ...problems(403, 404, 409, 422) },
@@ -143,6 +165,10 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
     schema: {
       tags,
       summary: 'Pay every approved line of a batch with one voucher: one expense line per household, one bank_reserved line',
+      description:
+        'Every approved line’s household must still be monitored today, the day the payment is posted; if any is not, nothing is ' +
+        'paid and the answer is a 400 validation_failed problem whose `errors` lists {index, householdId, disbursementId, code, message}: ' +
+        'fail those lines, then pay again. The answer is the batch summary (total, byStatus) without its lines: read them with GET, page by page.',
       headers: idempotencyHeaders,
       params: s.batchParams,
       body: s.payBody,

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { categories } from '../funds/chart.js';
-import { cursor, limit } from '../http/pagination.js';
+import { cursor, limit, MAX_PAGE } from '../http/pagination.js';
 import { amount, calendarDate, id, money, text } from '../http/schemas.js';
 
 export const disbursementStatuses = ['requested', 'approved', 'paid', 'failed'] as const;
 
 /** The most households one batch pays: with one line each plus the bank line, one voucher holds them. */
 export const MAX_BATCH_ITEMS = 5000;
+
+const benefitDay =
+  'The day the benefit is for; not after today, and may be earlier (a payment for a past month). The household must be monitored ' +
+  'on it, and also on the day the approval and the payment are posted (today at each step): a household that has left monitoring ' +
+  'is paid nothing more. Yearly caps count the calendar year of this date.';
 
 export const disbursement = z
   .object({
@@ -17,7 +22,7 @@ export const disbursement = z
     villageId: z.string().nullable().meta({ description: "Paid from this village's allocation, when set" }),
     category: z.enum(categories),
     amount: money,
-    date: z.string().meta({ description: 'The payment date: the household must be monitored on it; caps count its calendar year' }),
+    date: z.string().meta({ description: benefitDay }),
     status: z.enum(disbursementStatuses),
     batchId: z.string().nullable(),
     requestedBy: z.string(),
@@ -37,12 +42,16 @@ export const disbursement = z
   })
   .meta({ id: 'Disbursement' });
 
+const categoryRule =
+  'One of the categories the fund allows (专款专用), except insurance: insurance payouts are recorded as claims against a policy ' +
+  '(POST /v1/insurance-claims), refused here with category_not_allowed.';
+
 export const createDisbursementBody = z.strictObject({
   fundId: id,
   householdId: id,
-  category: z.enum(categories).meta({ description: 'One of the categories the fund allows (专款专用)' }),
+  category: z.enum(categories).meta({ description: categoryRule }),
   amount,
-  date: calendarDate.meta({ description: 'Payment date, not after today' }),
+  date: calendarDate.meta({ description: benefitDay }),
   villageId: id.optional().meta({ description: "Pay from this village's allocation; the household must live in the village" }),
 });
 
@@ -70,8 +79,8 @@ export const listDisbursementsQuery = z.strictObject({
 
 export const createBatchBody = z.strictObject({
   fundId: id,
-  category: z.enum(categories).default('living_allowance'),
-  date: calendarDate.meta({ description: 'Payment date, not after today' }),
+  category: z.enum(categories).default('living_allowance').meta({ description: categoryRule }),
+  date: calendarDate.meta({ description: benefitDay }),
   villageId: id.optional().meta({ description: "Pay every item from this village's allocation" }),
   description: text(400).optional().meta({ examples: ['2026年11月生活补助'] }),
   items: z
@@ -88,6 +97,11 @@ export const createBatchBody = z.strictObject({
 
 export const batchParams = z.object({ batchId: id });
 
+export const batchItemsQuery = z.strictObject({
+  limit: limit.unwrap().default(MAX_PAGE).meta({ description: `Lines per page, 1–${MAX_PAGE} (default ${MAX_PAGE})` }),
+  cursor,
+});
+
 const statusTotal = z.object({ count: z.number().int(), amount: money });
 
 export const batch = z
@@ -98,7 +112,9 @@ export const batch = z
     date: z.string(),
     villageId: z.string().nullable(),
     description: z.string(),
-    status: z.enum(['requested', 'approved', 'paid', 'failed']),
+    status: z.enum(['requested', 'approved', 'paid', 'failed']).meta({
+      description: 'failed when every line failed before the batch was paid; a paid batch stays paid, its returned lines failed in byStatus',
+    }),
     requestedBy: z.string(),
     approvedBy: z.string().nullable(),
     approvedAt: z.string().nullable(),
@@ -111,6 +127,12 @@ export const batch = z
     byStatus: z
       .object({ requested: statusTotal, approved: statusTotal, paid: statusTotal, failed: statusTotal })
       .meta({ description: 'Items and their amounts by current status' }),
-    items: z.array(disbursement),
   })
   .meta({ id: 'DisbursementBatch' });
+
+export const batchWithItems = batch
+  .extend({
+    items: z.array(disbursement).meta({ description: 'Lines in household-code order: one page of them, or all of them when the batch is created' }),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page of lines; null on the last page' }),
+  })
+  .meta({ id: 'DisbursementBatchWithItems' });

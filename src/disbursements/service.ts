@@ -1,8 +1,9 @@
-import { and, asc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../db/client.js';
 import { disbursementBatches, disbursements, funds, householdMonitoring, households, villages } from '../db/schema.js';
 import { DomainError, type ErrorCode, notFound } from '../errors.js';
-import { recordEvent } from '../events/outbox.js';
+import { type EventInput, recordEvent, recordEvents } from '../events/outbox.js';
+import { assertCategoryAllowed, categoryLabel } from '../funds/categories.js';
 import { findRoleAccount, roleAccount } from '../funds/chart-accounts.js';
 import { type Category, categoryNames, expenseRole } from '../funds/chart.js';
 import { coversDay, type HouseholdService } from '../households/service.js';
@@ -95,7 +96,6 @@ const toDisbursement = (row: Row, householdCode: string) => ({
 
 // A voucher description holds at most 500 characters; a long batch description is cut, never refused.
 const clip = (text: string) => text.slice(0, 500);
-const categoryLabel = (category: string) => `${categoryNames[category as Category] ?? category} (${category})`;
 const yearOf = (date: string) => date.slice(0, 4);
 
 export function createDisbursementService(db: Db, deps: DisbursementDeps) {
@@ -109,15 +109,20 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
     return fund;
   }
 
-  // 专款专用: a fund pays only the purposes it declared.
-  function assertCategoryAllowed(fund: FundRow, category: string) {
-    if (!fund.allowedCategories.includes(category)) {
+  /**
+   * The fund's declared purposes (专款专用), less insurance: a payout from the bank as a disbursement
+   * would bypass the policy, its premium pool and the claim's checks.
+   */
+  function assertPayable(fund: FundRow, category: string) {
+    if (category === 'insurance') {
       throw new DomainError(
         'category_not_allowed',
-        `Fund ${fund.code} may not pay ${categoryLabel(category)}; it may pay only ${fund.allowedCategories.join(', ') || 'nothing yet'}.`,
-        { category, allowedCategories: fund.allowedCategories },
+        `Disbursements do not pay ${categoryLabel(category)}: insurance payouts are recorded as claims against a policy ` +
+          '(POST /v1/insurance-claims) and paid from its premium pool.',
+        { category, allowedCategories: fund.allowedCategories.filter((c) => c !== 'insurance') },
       );
     }
+    assertCategoryAllowed(fund, category);
   }
 
   async function findVillage(executor: Executor, villageId: string) {
@@ -196,14 +201,45 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
     if (used.plus(amount).gt(cap)) throw overCap(household, category, date, cap, used, amount);
   }
 
+  /** The households of `ids` monitored on each of `days`: one query however many households and days. */
+  async function monitoredOn(executor: Executor, ids: string[], days: string[]): Promise<Map<string, Set<string>>> {
+    const periods = await executor
+      .select({ householdId: householdMonitoring.householdId, since: householdMonitoring.since, eliminatedOn: householdMonitoring.eliminatedOn })
+      .from(householdMonitoring)
+      .where(inArray(householdMonitoring.householdId, [...new Set(ids)]));
+    return new Map(days.map((day) => [day, new Set(periods.filter((p) => coversDay(p, day)).map((p) => p.householdId))]));
+  }
+
+  /**
+   * The date of a disbursement is the day the benefit is for, and may be in the past; its vouchers are
+   * posted today. A household that has left monitoring is paid nothing more, whatever day a payment is for.
+   */
+  const notMonitoredToday = (household: { code: string }, today: string, date: string, step: string) =>
+    `Household ${household.code} is not monitored today (${today}), when the ${step} is posted: ` +
+    `a household that has left monitoring is paid nothing more, though the benefit is for ${date}.`;
+
+  /** Refuses a single disbursement's approval or payment for a household not monitored on each of the days. */
+  async function assertMonitored(executor: Executor, household: HouseholdRef, date: string, step: 'approval' | 'payment') {
+    const today = deps.today();
+    const checkDate = step === 'approval';
+    const monitored = await monitoredOn(executor, [household.id], checkDate ? [date, today] : [today]);
+    if (checkDate && !monitored.get(date)!.has(household.id)) {
+      throw new DomainError('not_monitored', `Household ${household.code} is not monitored on ${date}.`, { householdId: household.id, date });
+    }
+    if (!monitored.get(today)!.has(household.id)) {
+      throw new DomainError('not_monitored', notMonitoredToday(household, today, date, step), { householdId: household.id, date: today, benefitDate: date });
+    }
+  }
+
   /**
    * Checks many lines at once, with one query per kind of fact rather than per household, and names
-   * every line that cannot be paid. `known` passes households already read (and locked) by the caller.
+   * every line that cannot be paid. `known` passes households already read (and locked) by the caller;
+   * `postedToday` names the step whose voucher is posted today, when there is one.
    */
   async function itemProblems(
     executor: Executor,
     fund: FundRow,
-    spec: { category: string; date: string; villageId: string | null },
+    spec: { category: string; date: string; villageId: string | null; postedToday?: 'approval' },
     items: { householdId: string; amount: string; disbursementId?: string; index?: number }[],
     known?: Map<string, HouseholdRef>,
   ): Promise<ItemProblem[]> {
@@ -215,11 +251,10 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
           (h) => [h.id, h],
         ),
       );
-    const periods = await executor
-      .select({ householdId: householdMonitoring.householdId, since: householdMonitoring.since, eliminatedOn: householdMonitoring.eliminatedOn })
-      .from(householdMonitoring)
-      .where(inArray(householdMonitoring.householdId, ids));
-    const monitored = new Set(periods.filter((p) => coversDay(p, spec.date)).map((p) => p.householdId));
+    const today = deps.today();
+    const monitoring = await monitoredOn(executor, ids, [spec.date, today]);
+    const monitored = monitoring.get(spec.date)!;
+    const monitoredToday = monitoring.get(today)!;
     const names = spec.villageId ? await villageNames(executor, [spec.villageId, ...[...found.values()].map((h) => h.villageId)]) : new Map<string, string>();
     const cap = capOf(fund, spec.category);
     const usage = cap ? await capUsage(executor, fund.id, spec.category, spec.date, ids) : new Map<string, Money>();
@@ -237,6 +272,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
       if (!household) return refuse('unknown_household', `No household with id ${item.householdId}.`);
       if (spec.villageId && household.villageId !== spec.villageId) return refuse('village_mismatch', villageMismatch(household, spec.villageId, names).message);
       if (!monitored.has(household.id)) return refuse('not_monitored', `Household ${household.code} is not monitored on ${spec.date}.`);
+      if (spec.postedToday && !monitoredToday.has(household.id)) return refuse('not_monitored', notMonitoredToday(household, today, spec.date, spec.postedToday));
       if (cap) {
         const used = usage.get(household.id) ?? new Money(0);
         const amount = new Money(item.amount);
@@ -344,10 +380,16 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
     return toDisbursement(found.row, found.householdCode);
   }
 
-  async function lockDisbursement(tx: Tx, id: string): Promise<Row> {
-    const [row] = await tx.select().from(disbursements).where(eq(disbursements.id, id)).for('update');
-    if (!row) throw notFound('Disbursement', id);
-    return row;
+  /** Locks the disbursement and reads its household's code with it, for the vouchers' memos. */
+  async function lockDisbursement(tx: Tx, id: string): Promise<{ row: Row; household: HouseholdRef }> {
+    const [found] = await tx
+      .select({ row: disbursements, household: { id: households.id, code: households.code, villageId: households.villageId } })
+      .from(disbursements)
+      .innerJoin(households, eq(households.id, disbursements.householdId))
+      .where(eq(disbursements.id, id))
+      .for('update', { of: disbursements });
+    if (!found) throw notFound('Disbursement', id);
+    return found;
   }
 
   async function lockBatch(tx: Tx, id: string): Promise<BatchRow> {
@@ -363,21 +405,23 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
       { batchId: row.batchId },
     );
 
-  async function batchView(executor: Executor, id: string) {
+  /**
+   * A batch with its total and its lines counted by status, without the lines: one aggregate query
+   * however many lines it has, so an answer stays small (approve and pay answers are kept with their
+   * Idempotency-Key).
+   */
+  async function batchSummary(executor: Executor, id: string) {
     const [batch] = await executor.select().from(disbursementBatches).where(eq(disbursementBatches.id, id));
     if (!batch) throw notFound('Disbursement batch', id);
-    const items = (
-      await executor
-        .select({ row: disbursements, householdCode: households.code })
-        .from(disbursements)
-        .innerJoin(households, eq(households.id, disbursements.householdId))
-        .where(eq(disbursements.batchId, id))
-        .orderBy(asc(households.code), asc(disbursements.id))
-    ).map((i) => toDisbursement(i.row, i.householdCode));
+    const counted = await executor
+      .select({ status: disbursements.status, count: sql<number>`count(*)::int`, amount: sql<string>`sum(${disbursements.amount})::text` })
+      .from(disbursements)
+      .where(eq(disbursements.batchId, id))
+      .groupBy(disbursements.status);
     const byStatus = Object.fromEntries(
       disbursementStatuses.map((status) => {
-        const these = items.filter((i) => i.status === status);
-        return [status, { count: these.length, amount: formatMoney(sum(these.map((i) => new Money(i.amount)))) }];
+        const these = counted.find((c) => c.status === status);
+        return [status, { count: these?.count ?? 0, amount: formatMoney(new Money(these?.amount ?? 0)) }];
       }),
     ) as Record<DisbursementStatus, { count: number; amount: string }>;
     return {
@@ -396,15 +440,41 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
       approvalTransactionId: batch.approvalTransactionId,
       paymentTransactionId: batch.paymentTransactionId,
       createdAt: batch.createdAt.toISOString(),
-      total: formatMoney(sum(items.map((i) => new Money(i.amount)))),
+      total: formatMoney(sum(counted.map((c) => new Money(c.amount)))),
       byStatus,
-      items,
     };
   }
 
+  /** A page of a batch's lines in household-code order (a household is on a batch once), after the code `afterCode`. */
+  async function batchItems(executor: Executor, id: string, page: { afterCode?: string; limit?: number }) {
+    const query = executor
+      .select({ row: disbursements, householdCode: households.code })
+      .from(disbursements)
+      .innerJoin(households, eq(households.id, disbursements.householdId))
+      .where(and(eq(disbursements.batchId, id), page.afterCode === undefined ? undefined : gt(households.code, page.afterCode)))
+      .orderBy(asc(households.code), asc(disbursements.id));
+    const found = page.limit === undefined ? await query : await query.limit(page.limit);
+    return found.map((i) => toDisbursement(i.row, i.householdCode));
+  }
+
+  /** One event per line of a batch, beside the batch's own, so that the feed shows every disbursement's steps. */
+  const lineEvents = (type: string, fundId: string, batchId: string, lines: { id: string; householdId: string; amount: string }[], payload: Record<string, unknown>) =>
+    lines.map(
+      (l): EventInput => ({
+        type,
+        fundId,
+        subjectId: l.id,
+        payload: { disbursementId: l.id, householdId: l.householdId, amount: l.amount, batchId, ...payload },
+      }),
+    );
+
   return {
     get: (id: string) => view(db, id),
-    getBatch: (id: string) => batchView(db, id),
+
+    /** A batch with one page of its lines. */
+    async getBatch(id: string, page: { afterCode?: string; limit: number }) {
+      return { ...(await batchSummary(db, id)), items: await batchItems(db, id, page) };
+    },
 
     async list(filter: DisbursementFilter) {
       const conditions: (SQL | undefined)[] = [
@@ -431,7 +501,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
       const amount = parseAmount(input.amount);
       assertNotFuture(input.date, deps.today());
       const fund = await openFund(tx, input.fundId);
-      assertCategoryAllowed(fund, input.category);
+      assertPayable(fund, input.category);
       await roleAccount(tx, fund.id, 'bank');
       if (input.villageId) await findVillage(tx, input.villageId);
       const household = await deps.households.assertMonitoredOn(tx, input.householdId, input.date);
@@ -468,7 +538,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
     },
 
     async approve(tx: Tx, id: string, actor: string) {
-      const row = await lockDisbursement(tx, id);
+      const { row } = await lockDisbursement(tx, id);
       if (row.batchId) throw partOfBatch(row, 'approve');
       if (row.status !== 'requested') {
         throw new DomainError('invalid_state', `Disbursement ${id} is ${row.status}; only a requested disbursement can be approved.`, { currentStatus: row.status });
@@ -477,10 +547,10 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
         throw new DomainError('approver_is_requester', `Disbursement ${id} was requested with this API key; another officer's key must approve it.`);
       }
       const fund = await openFund(tx, row.fundId);
-      assertCategoryAllowed(fund, row.category);
+      assertPayable(fund, row.category);
       // Under the household's lock, approvals of its payments run one at a time, so the cap cannot be crossed by two at once.
-      await deps.households.lockHousehold(tx, row.householdId);
-      const household = await deps.households.assertMonitoredOn(tx, row.householdId, row.date);
+      const household = await deps.households.lockHousehold(tx, row.householdId);
+      await assertMonitored(tx, household, row.date, 'approval');
       await assertSameVillage(tx, household, row.villageId);
       const amount = new Money(row.amount);
       await assertUnderCap(tx, fund, household, row.category, row.date, amount);
@@ -507,7 +577,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
     },
 
     async pay(tx: Tx, id: string, input: { bankReference: string }, actor: string) {
-      const row = await lockDisbursement(tx, id);
+      const { row, household } = await lockDisbursement(tx, id);
       if (row.batchId) throw partOfBatch(row, 'pay');
       if (row.status === 'requested') throw new DomainError('not_approved', `Disbursement ${id} is not approved yet; it cannot be paid.`);
       if (row.status === 'paid') {
@@ -516,13 +586,13 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
         });
       }
       if (row.status !== 'approved') throw new DomainError('invalid_state', `Disbursement ${id} is ${row.status}; it cannot be paid.`, { currentStatus: row.status });
-      const [household] = await tx.select({ code: households.code }).from(households).where(eq(households.id, row.householdId));
-      const memo = `${household!.code} · disbursement ${row.id}`;
+      await assertMonitored(tx, household, row.date, 'payment');
+      const memo = `${household.code} · disbursement ${row.id}`;
       const posted = await postTransaction(
         tx,
         {
           date: deps.today(),
-          description: clip(`支付 Payment of ${categoryLabel(row.category)} to household ${household!.code} (disbursement ${row.id})`),
+          description: clip(`支付 Payment of ${categoryLabel(row.category)} to household ${household.code} (disbursement ${row.id})`),
           reference: input.bankReference,
           lines: [
             { accountId: await roleAccount(tx, row.fundId, expenseRole(row.category as Category)), direction: 'debit', amount: row.amount, memo },
@@ -554,10 +624,9 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
       if (!peek) throw notFound('Disbursement', id);
       // The batch before its line, the order batch approval and payment take them in.
       const batch = peek.batchId ? await lockBatch(tx, peek.batchId) : undefined;
-      const row = await lockDisbursement(tx, id);
+      const { row, household } = await lockDisbursement(tx, id);
       if (row.status === 'failed') throw new DomainError('invalid_state', `Disbursement ${id} has already failed (${row.failureReason}).`, { currentStatus: row.status });
-      const [household] = await tx.select({ code: households.code }).from(households).where(eq(households.id, row.householdId));
-      const memo = `${household!.code} · disbursement ${row.id}`;
+      const memo = `${household.code} · disbursement ${row.id}`;
 
       let failureTransactionId: string | null = null;
       if (row.status === 'approved' && !row.batchId) {
@@ -569,7 +638,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
           tx,
           {
             date: deps.today(),
-            description: clip(`释放预留 Release of disbursement ${row.id} of batch ${row.batchId} (household ${household!.code}): ${input.reason}`),
+            description: clip(`释放预留 Release of disbursement ${row.id} of batch ${row.batchId} (household ${household.code}): ${input.reason}`),
             reference: row.id,
             lines: await refundLines(tx, row, 'bank_reserved', memo),
           },
@@ -581,7 +650,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
           tx,
           {
             date: deps.today(),
-            description: clip(`退回 Bank returned disbursement ${row.id} (household ${household!.code}, ${row.bankReference}): ${input.reason}`),
+            description: clip(`退回 Bank returned disbursement ${row.id} (household ${household.code}, ${row.bankReference}): ${input.reason}`),
             reference: row.id,
             lines: await refundLines(tx, row, expenseRole(row.category as Category), memo),
           },
@@ -593,7 +662,9 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
         .update(disbursements)
         .set({ status: 'failed', failedAt: new Date(), failureReason: input.reason, failureTransactionId })
         .where(eq(disbursements.id, id));
-      if (batch) {
+      // A batch never paid has nothing left to do once every line failed; a paid one stays paid, its
+      // lines and byStatus showing the returns, as its payment voucher stands.
+      if (batch && !batch.paymentTransactionId) {
         const [alive] = await tx
           .select({ id: disbursements.id })
           .from(disbursements)
@@ -614,7 +685,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
       input.items.forEach((item, i) => parseAmount(item.amount, `items[${i}].amount`));
       assertNotFuture(input.date, deps.today());
       const fund = await openFund(tx, input.fundId);
-      assertCategoryAllowed(fund, input.category);
+      assertPayable(fund, input.category);
       await roleAccount(tx, fund.id, 'bank');
       if (input.villageId) await findVillage(tx, input.villageId);
       const problems = await itemProblems(tx, fund, { category: input.category, date: input.date, villageId: input.villageId ?? null }, input.items);
@@ -644,15 +715,32 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
         requestedBy: actor,
       }));
       // Chunks keep each statement well under PostgreSQL's 65,535 parameters.
-      for (let i = 0; i < rows.length; i += 1000) await tx.insert(disbursements).values(rows.slice(i, i + 1000));
+      const created: { id: string; householdId: string; amount: string }[] = [];
+      for (let i = 0; i < rows.length; i += 1000) {
+        created.push(
+          ...(await tx
+            .insert(disbursements)
+            .values(rows.slice(i, i + 1000))
+            .returning({ id: disbursements.id, householdId: disbursements.householdId, amount: disbursements.amount })),
+        );
+      }
       const total = formatMoney(sum(rows.map((r) => new Money(r.amount))));
-      await recordEvent(tx, {
-        type: 'disbursement_batch.requested',
-        fundId: fund.id,
-        subjectId: batch!.id,
-        payload: { batchId: batch!.id, category: input.category, date: input.date, villageId: batch!.villageId, items: rows.length, total, actor },
-      });
-      return batchView(tx, batch!.id);
+      await recordEvents(tx, [
+        {
+          type: 'disbursement_batch.requested',
+          fundId: fund.id,
+          subjectId: batch!.id,
+          payload: { batchId: batch!.id, category: input.category, date: input.date, villageId: batch!.villageId, items: rows.length, total, actor },
+        },
+        ...lineEvents('disbursement.requested', fund.id, batch!.id, created, {
+          villageId: batch!.villageId,
+          category: input.category,
+          date: input.date,
+          actor,
+        }),
+      ]);
+      // The requester gets every line back, with the ids needed to fail one; later answers carry the summary only.
+      return { ...(await batchSummary(tx, batch!.id)), items: await batchItems(tx, batch!.id, {}), nextCursor: null };
     },
 
     async approveBatch(tx: Tx, id: string, actor: string) {
@@ -664,7 +752,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
         throw new DomainError('approver_is_requester', `Batch ${id} was requested with this API key; another officer's key must approve it.`);
       }
       const fund = await openFund(tx, batch.fundId);
-      assertCategoryAllowed(fund, batch.category);
+      assertPayable(fund, batch.category);
       // Every line in the order the batch shows them, so that a refused line's index is its place in GET.
       const lines = await tx
         .select({ row: disbursements, householdCode: households.code })
@@ -687,7 +775,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
       const problems = await itemProblems(
         tx,
         fund,
-        { category: batch.category, date: batch.date, villageId: batch.villageId },
+        { category: batch.category, date: batch.date, villageId: batch.villageId, postedToday: 'approval' },
         pending,
         new Map(locked.map((h) => [h.id, h])),
       );
@@ -710,13 +798,22 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
         .update(disbursementBatches)
         .set({ status: 'approved', approvedBy: actor, approvedAt: now, approvalTransactionId: posted.id })
         .where(eq(disbursementBatches.id, id));
-      await recordEvent(tx, {
-        type: 'disbursement_batch.approved',
-        fundId: batch.fundId,
-        subjectId: id,
-        payload: { batchId: id, items: pending.length, total: formatMoney(total), transactionId: posted.id, actor },
-      });
-      return batchView(tx, id);
+      await recordEvents(tx, [
+        {
+          type: 'disbursement_batch.approved',
+          fundId: batch.fundId,
+          subjectId: id,
+          payload: { batchId: id, items: pending.length, total: formatMoney(total), transactionId: posted.id, actor },
+        },
+        ...lineEvents(
+          'disbursement.approved',
+          batch.fundId,
+          id,
+          pending.map((l) => ({ id: l.disbursementId, householdId: l.householdId, amount: l.amount })),
+          { transactionId: posted.id, actor },
+        ),
+      ]);
+      return batchSummary(tx, id);
     },
 
     async payBatch(tx: Tx, id: string, input: { bankReference: string }, actor: string) {
@@ -728,14 +825,30 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
         });
       }
       if (batch.status !== 'approved') throw new DomainError('invalid_state', `Batch ${id} is ${batch.status}; it cannot be paid.`, { currentStatus: batch.status });
-      const items = await tx
+      // Every line in the order the batch shows them, so that a refused line's index is its place in GET.
+      const lines = await tx
         .select({ row: disbursements, householdCode: households.code })
         .from(disbursements)
         .innerJoin(households, eq(households.id, disbursements.householdId))
-        .where(and(eq(disbursements.batchId, id), eq(disbursements.status, 'approved')))
+        .where(eq(disbursements.batchId, id))
         .orderBy(asc(households.code), asc(disbursements.id))
         .for('update', { of: disbursements });
+      const items = lines.map((l, index) => ({ ...l, index })).filter((l) => l.row.status === 'approved');
       if (!items.length) throw new DomainError('invalid_state', `Every line of batch ${id} has failed; there is nothing to pay.`);
+      const today = deps.today();
+      const monitoredToday = (await monitoredOn(tx, items.map((i) => i.row.householdId), [today])).get(today)!;
+      const problems = items
+        .filter((i) => !monitoredToday.has(i.row.householdId))
+        .map(
+          (i): ItemProblem => ({
+            index: i.index,
+            householdId: i.row.householdId,
+            disbursementId: i.row.id,
+            code: 'not_monitored',
+            message: notMonitoredToday({ code: i.householdCode }, today, batch.date, 'payment'),
+          }),
+        );
+      if (problems.length) throw refuseItems(problems, items.length, 'paid (fail them first, then pay the rest)');
 
       const expense = await roleAccount(tx, batch.fundId, expenseRole(batch.category as Category));
       const total = sum(items.map((i) => new Money(i.row.amount)));
@@ -766,13 +879,22 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
         .update(disbursementBatches)
         .set({ status: 'paid', paidAt: now, bankReference: input.bankReference, paymentTransactionId: posted.id })
         .where(eq(disbursementBatches.id, id));
-      await recordEvent(tx, {
-        type: 'disbursement_batch.paid',
-        fundId: batch.fundId,
-        subjectId: id,
-        payload: { batchId: id, items: items.length, total: formatMoney(total), bankReference: input.bankReference, transactionId: posted.id, actor },
-      });
-      return batchView(tx, id);
+      await recordEvents(tx, [
+        {
+          type: 'disbursement_batch.paid',
+          fundId: batch.fundId,
+          subjectId: id,
+          payload: { batchId: id, items: items.length, total: formatMoney(total), bankReference: input.bankReference, transactionId: posted.id, actor },
+        },
+        ...lineEvents(
+          'disbursement.paid',
+          batch.fundId,
+          id,
+          items.map((i) => i.row),
+          { bankReference: input.bankReference, transactionId: posted.id, actor },
+        ),
+      ]);
+      return batchSummary(tx, id);
     },
   };
 }

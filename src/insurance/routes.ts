@@ -57,6 +57,10 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     schema: {
       tags: ['insurance'],
       summary: "Pay premium from the fund's bank into the policy's pool",
+      description:
+        "Dr the policy's pool / Cr the fund's bank. The agreed premium is paid once: a payment that would take the total paid past it " +
+        'is refused with 409 invalid_state (giving the agreed premium, what is already paid and this payment) unless the body says ' +
+        '"topUp": true. Refused with insufficient_funds when the bank does not hold the amount.',
       headers: idempotencyHeaders,
       params: s.policyParams,
       body: s.premiumBody,

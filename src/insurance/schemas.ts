@@ -91,8 +91,16 @@ export const claim = z
 
 export const premiumBody = z.strictObject({
   date: calendarDate.meta({ description: 'Accounting date of the payment; not after today' }),
-  amount,
+  amount: amount.meta({ description: "With what is already paid, at most the policy's agreed premium unless topUp is true" }),
   reference: text(200).optional().meta({ description: 'Bank slip number' }),
+  topUp: z
+    .boolean()
+    .optional()
+    .meta({
+      description:
+        'True to pay beyond the agreed premium: the county tops up a pool that claims exceeded (多退少补). ' +
+        'Without it, a payment that would take the total premium paid past the agreed premium is refused with 409 invalid_state.',
+    }),
 });
 
 export const refundBody = z.strictObject({

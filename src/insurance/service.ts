@@ -4,11 +4,12 @@ import { type Db, type Executor, rows, type Tx } from '../db/client.js';
 import { accounts, funds, households, insuranceClaims, insuranceMovements, insurancePolicies, transactions } from '../db/schema.js';
 import { DomainError, notFound } from '../errors.js';
 import { recordEvent } from '../events/outbox.js';
+import { assertCategoryAllowed } from '../funds/categories.js';
 import { expenseRole, insurancePoolAccount } from '../funds/chart.js';
 import { openChartAccount, roleAccount } from '../funds/chart-accounts.js';
 import { assertNotFuture, isCalendarDate } from '../ledger/dates.js';
 import { formatMoney, Money, parseAmount } from '../ledger/money.js';
-import { postTransaction } from '../ledger/posting.js';
+import { type PostingInput, postTransaction } from '../ledger/posting.js';
 
 export const claimCauses = ['illness', 'accident', 'disaster', 'schooling'] as const;
 export type ClaimCause = (typeof claimCauses)[number];
@@ -32,6 +33,10 @@ export interface MovementInput {
   date: string;
   amount: string;
   reference?: string;
+}
+
+export interface PremiumInput extends MovementInput {
+  topUp?: boolean;
 }
 
 export interface CarryForwardInput extends MovementInput {
@@ -86,35 +91,6 @@ const toClaim = (c: Awaited<ReturnType<ReturnType<typeof selectClaims>['execute'
 });
 
 /**
- * Locks the accounts a posting will touch, in ascending id order — the order postTransaction locks them
- * in, so this never deadlocks with another posting — and returns their balances, so a refusal can be
- * decided, with the figures, before anything is written.
- */
-async function lockBalances(tx: Tx, accountIds: string[]): Promise<Map<string, Money>> {
-  const ids = [...new Set(accountIds)].sort();
-  const locked = await rows<{ id: string; balance: string }>(
-    tx,
-    sql`select id, balance::text as balance from accounts where id in (${sql.join(
-      ids.map((id) => sql`${id}::uuid`),
-      sql`, `,
-    )}) order by id for update`,
-  );
-  return new Map(locked.map((a) => [a.id, new Money(a.balance)]));
-}
-
-async function assertInsuranceAllowed(executor: Executor, fundId: string) {
-  const [fund] = await executor.select({ allowedCategories: funds.allowedCategories }).from(funds).where(eq(funds.id, fundId));
-  const allowed = fund?.allowedCategories ?? [];
-  if (!allowed.includes('insurance')) {
-    throw new DomainError(
-      'category_not_allowed',
-      `Fund ${fundId} may not pay insurance claims (category "insurance"); it allows ${allowed.length ? allowed.join(', ') : 'no category'}.`,
-      { category: 'insurance', allowedCategories: allowed },
-    );
-  }
-}
-
-/**
  * Poverty-prevention insurance (防贫保): the fund pays premiums into a pool held by the insurer, claims
  * paid to households come out of it, and what is left is refunded or carried into the next policy
  * (多退少补、余额结转). The pool is an account of the fund, so every figure per policy is in the ledger.
@@ -126,6 +102,34 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
     const [found] = await executor.select().from(insurancePolicies).where(eq(insurancePolicies.id, id));
     if (!found) throw notFound('Insurance policy', id);
     return found;
+  }
+
+  /** The policy, locked: premium payments to it run one at a time, so two at once cannot both fit the agreed premium. */
+  async function lockPolicy(tx: Tx, id: string): Promise<PolicyRow> {
+    const [found] = await tx.select().from(insurancePolicies).where(eq(insurancePolicies.id, id)).for('update');
+    if (!found) throw notFound('Insurance policy', id);
+    return found;
+  }
+
+  /** 专款专用 for claims: the fund must declare insurance payouts among its purposes. */
+  async function assertFundPaysInsurance(executor: Executor, fundId: string) {
+    const [fund] = await executor.select({ code: funds.code, allowedCategories: funds.allowedCategories }).from(funds).where(eq(funds.id, fundId));
+    if (!fund) throw notFound('Fund', fundId);
+    assertCategoryAllowed(fund, 'insurance');
+  }
+
+  const policyName = (policy: PolicyRow) => policy.policyNumber ?? policy.id;
+
+  /** The ledger's refusal of a premium the bank cannot pay (it may not go below zero), restated in the premium's words. */
+  function inPremiumWords(error: unknown, bank: string, amount: Money) {
+    if (!(error instanceof DomainError) || error.code !== 'insufficient_funds') return error;
+    const short = ((error.details?.accounts ?? []) as { accountId: string; balance: string; shortfall: string }[]).find((a) => a.accountId === bank);
+    if (!short) return error;
+    return new DomainError(
+      'insufficient_funds',
+      `The fund's bank account holds ${short.balance}; the premium of ${formatMoney(amount)} needs ${short.shortfall} more.`,
+      error.details,
+    );
   }
 
   const poolOf = (executor: Executor, policy: PolicyRow) => roleAccount(executor, policy.fundId, 'insurance_pool', { policyId: policy.id });
@@ -218,15 +222,24 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
     return toMovement(created!);
   }
 
-  /** Refuses taking more out of a pool than it holds: a refund or carry-forward moves only a surplus. */
-  function assertPoolHolds(policy: PolicyRow, balance: Money, amount: Money, what: string) {
-    if (balance.lt(amount)) {
+  /**
+   * Posts a refund or carry-forward out of a pool, refusing to take more than the pool holds. The pool,
+   * unlike the bank, may go below zero (claims beyond the premium, 少补), so the ledger does not refuse
+   * it; a refund or carry-forward, though, moves only a surplus. The balance the posting leaves, under
+   * the locks postTransaction took, decides; a refusal rolls the posting back with the whole request.
+   */
+  async function postOutOfPool(tx: Tx, policy: PolicyRow, pool: string, input: PostingInput, amount: Money, what: string, actor: string) {
+    const posted = await postTransaction(tx, input, posting(actor));
+    const left = new Money(posted.lines.find((l) => l.accountId === pool)!.balanceAfter);
+    if (left.isNegative()) {
+      const held = left.plus(amount);
       throw new DomainError(
         'insufficient_funds',
-        `The premium pool of policy ${policy.policyNumber ?? policy.id} holds ${formatMoney(balance)}; ${what} of ${formatMoney(amount)} is more than it holds.`,
-        { policyId: policy.id, poolBalance: formatMoney(balance), shortfall: formatMoney(amount.minus(balance)) },
+        `The premium pool of policy ${policyName(policy)} holds ${formatMoney(held)}; ${what} of ${formatMoney(amount)} is more than it holds.`,
+        { policyId: policy.id, poolBalance: formatMoney(held), shortfall: formatMoney(left.negated()) },
       );
     }
+    return posted;
   }
 
   async function lockClaim(tx: Tx, id: string): Promise<ClaimRow> {
@@ -315,25 +328,35 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
       return policyViews(db, found);
     },
 
-    /** Dr the policy's pool, Cr the fund's bank. */
-    async payPremium(tx: Tx, policyId: string, input: MovementInput, actor: string) {
-      const policy = await findPolicy(tx, policyId);
+    /**
+     * Dr the policy's pool, Cr the fund's bank. The premium agreed is paid once: a payment that would take
+     * the total paid past it is refused (a second click, a slip sent twice) unless it says it is a top-up
+     * (少补: the county tops up a pool that claims exceeded).
+     */
+    async payPremium(tx: Tx, policyId: string, input: PremiumInput, actor: string) {
+      const policy = await lockPolicy(tx, policyId);
       const amount = parseAmount(input.amount);
-      const pool = await poolOf(tx, policy);
-      const bank = await roleAccount(tx, policy.fundId, 'bank');
-      const bankBalance = (await lockBalances(tx, [pool, bank])).get(bank)!;
-      if (bankBalance.lt(amount)) {
+      const [paid] = await rows<{ total: string }>(
+        tx,
+        sql`select coalesce(sum(amount), 0)::text as total from insurance_movements where policy_id = ${policy.id} and kind = 'premium'`,
+      );
+      const alreadyPaid = new Money(paid!.total);
+      if (!input.topUp && alreadyPaid.plus(amount).gt(policy.premium)) {
         throw new DomainError(
-          'insufficient_funds',
-          `The fund's bank account holds ${formatMoney(bankBalance)}; the premium of ${formatMoney(amount)} needs ${formatMoney(amount.minus(bankBalance))} more.`,
-          { accounts: [{ accountId: bank, balance: formatMoney(bankBalance), shortfall: formatMoney(amount.minus(bankBalance)) }] },
+          'invalid_state',
+          `Policy ${policyName(policy)} has an agreed premium of ${formatMoney(new Money(policy.premium))}, of which ${formatMoney(alreadyPaid)} is already paid; ` +
+            `this payment of ${formatMoney(amount)} would take the total to ${formatMoney(alreadyPaid.plus(amount))}. ` +
+            'If the county is topping up a pool that claims exceeded (少补), send "topUp": true.',
+          { premium: formatMoney(new Money(policy.premium)), premiumPaid: formatMoney(alreadyPaid), amount: formatMoney(amount) },
         );
       }
+      const pool = await poolOf(tx, policy);
+      const bank = await roleAccount(tx, policy.fundId, 'bank');
       const posted = await postTransaction(
         tx,
         {
           date: input.date,
-          description: `防贫保保费—${policy.insurer}${policy.policyNumber ? ` ${policy.policyNumber}` : ''}`,
+          description: `防贫保保费—${policy.insurer}${policy.policyNumber ? ` ${policy.policyNumber}` : ''}${input.topUp ? '（补缴）' : ''}`,
           reference: input.reference ?? null,
           lines: [
             { accountId: pool, direction: 'debit', amount: input.amount },
@@ -341,13 +364,15 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
           ],
         },
         posting(actor),
-      );
+      ).catch((error: unknown) => {
+        throw inPremiumWords(error, bank, amount);
+      });
       const movement = await recordMovement(tx, policy.id, 'premium', input, posted.id, actor);
       await recordEvent(tx, {
         type: 'insurance.premium_paid',
         fundId: policy.fundId,
         subjectId: policy.id,
-        payload: { policyId: policy.id, movementId: movement.id, date: input.date, amount: movement.amount, transactionId: posted.id },
+        payload: { policyId: policy.id, movementId: movement.id, date: input.date, amount: movement.amount, topUp: input.topUp ?? false, transactionId: posted.id },
       });
       return movement;
     },
@@ -358,9 +383,10 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
       const amount = parseAmount(input.amount);
       const pool = await poolOf(tx, policy);
       const bank = await roleAccount(tx, policy.fundId, 'bank');
-      assertPoolHolds(policy, (await lockBalances(tx, [pool, bank])).get(pool)!, amount, 'a refund');
-      const posted = await postTransaction(
+      const posted = await postOutOfPool(
         tx,
+        policy,
+        pool,
         {
           date: input.date,
           description: `防贫保结余退回—${policy.insurer}${policy.policyNumber ? ` ${policy.policyNumber}` : ''}`,
@@ -370,7 +396,9 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
             { accountId: pool, direction: 'credit', amount: input.amount },
           ],
         },
-        posting(actor),
+        amount,
+        'a refund',
+        actor,
       );
       const movement = await recordMovement(tx, policy.id, 'refund', input, posted.id, actor);
       await recordEvent(tx, {
@@ -395,19 +423,22 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
       const amount = parseAmount(input.amount);
       const fromPool = await poolOf(tx, from);
       const toPool = await poolOf(tx, to);
-      assertPoolHolds(from, (await lockBalances(tx, [fromPool, toPool])).get(fromPool)!, amount, 'a carry-forward');
-      const posted = await postTransaction(
+      const posted = await postOutOfPool(
         tx,
+        from,
+        fromPool,
         {
           date: input.date,
-          description: `防贫保余额结转—${from.policyNumber ?? from.id} → ${to.policyNumber ?? to.id}`,
+          description: `防贫保余额结转—${policyName(from)} → ${policyName(to)}`,
           reference: input.reference ?? null,
           lines: [
             { accountId: toPool, direction: 'debit', amount: input.amount },
             { accountId: fromPool, direction: 'credit', amount: input.amount },
           ],
         },
-        posting(actor),
+        amount,
+        'a carry-forward',
+        actor,
       );
       const outgoing = await recordMovement(tx, from.id, 'carried_forward_out', { ...input, counterpartPolicyId: to.id }, posted.id, actor);
       const incoming = await recordMovement(tx, to.id, 'carried_forward_in', { ...input, counterpartPolicyId: from.id }, posted.id, actor);
@@ -433,7 +464,7 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
           { field: 'date', coverFrom: policy.coverFrom, coverTo: policy.coverTo },
         );
       }
-      await assertInsuranceAllowed(tx, policy.fundId);
+      await assertFundPaysInsurance(tx, policy.fundId);
       const [claim] = await tx
         .insert(insuranceClaims)
         .values({ ...input, status: 'filed', filedBy: actor })
@@ -486,7 +517,7 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
         throw new DomainError('validation_failed', `date: a claim of ${claim.date} cannot be paid on ${date}, before it was filed.`, { field: 'date' });
       }
       const policy = await findPolicy(tx, claim.policyId);
-      await assertInsuranceAllowed(tx, policy.fundId);
+      await assertFundPaysInsurance(tx, policy.fundId);
       const expense = await roleAccount(tx, policy.fundId, expenseRole('insurance'));
       const pool = await poolOf(tx, policy);
       const [household] = await tx.select({ code: households.code }).from(households).where(eq(households.id, claim.householdId));

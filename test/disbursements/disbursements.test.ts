@@ -85,6 +85,11 @@ describe.each(backends)('disbursements on $name', (backend) => {
       { accountId: f.byRole['expense:medical_subsidy'], direction: 'debit', amount: '3000.00' },
       { accountId: f.byRole.bank_reserved, direction: 'credit', amount: '3000.00' },
     ]);
+    expect(payment.body.description).toContain(paid.body.householdCode);
+    expect(payment.body.lines.map((l: any) => l.memo)).toEqual([
+      `${paid.body.householdCode} · disbursement ${paid.body.id}`,
+      `${paid.body.householdCode} · disbursement ${paid.body.id}`,
+    ]);
 
     expect((await t.call('GET', `/v1/disbursements/${requested.body.id}`)).body).toEqual(paid.body);
     expect(await eventTypes(t, requested.body.id)).toEqual(['disbursement.requested', 'disbursement.approved', 'disbursement.paid']);
@@ -133,6 +138,13 @@ describe.each(backends)('disbursements on $name', (backend) => {
       const householdId = await createHousehold(t, villageId);
       const body = await refused({ ...medical(f, householdId, '100.00'), category: 'education_aid' }, 422, 'category_not_allowed');
       expect(body.allowedCategories).toContain('medical_subsidy');
+    });
+
+    it('for insurance, whose payouts are claims against a policy, though the fund may pay insurance', async () => {
+      expect(f.fund.allowedCategories).toContain('insurance');
+      const householdId = await createHousehold(t, villageId);
+      const body = await refused({ ...medical(f, householdId, '100.00'), category: 'insurance' }, 422, 'category_not_allowed');
+      expect(body.detail).toContain('claims against a policy (POST /v1/insurance-claims)');
     });
 
     it('for a payment date after today, an unknown fund or village, and a malformed amount', async () => {
@@ -206,6 +218,64 @@ describe.each(backends)('disbursements on $name', (backend) => {
     });
   });
 
+  describe('pays only a household still monitored on the day the money moves', () => {
+    let f: PreventionFund;
+    beforeAll(async () => {
+      f = await fundedPreventionFund(t, '10000.00', { yearlyCaps: { medical_subsidy: '1000.00' } });
+    });
+    const BENEFIT_DAY = '2024-03-01';
+    const backDated = (householdId: string, amount = '500.00') => request(medical(f, householdId, amount, { date: BENEFIT_DAY }));
+    const eliminate = async (householdId: string) => {
+      const r = await t.call('POST', `/v1/households/${householdId}/monitoring/eliminate`, { body: { date: '2025-01-01', reason: '收入稳定，风险消除' } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+    };
+
+    it('refuses to approve a back-dated payment to a household that has left monitoring since', async () => {
+      const householdId = await createHousehold(t, villageId, '2024-01-01');
+      await eliminate(householdId);
+      // Monitored on the day the benefit is for, so the request itself is taken.
+      const r = await backDated(householdId);
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const before = await written(t);
+      const refused = await approve(r.body.id);
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ code: 'not_monitored', householdId, benefitDate: BENEFIT_DAY });
+      expect(refused.body.detail).toContain('not monitored today');
+      expect(refused.body.detail).toContain(BENEFIT_DAY);
+      expect(await written(t)).toEqual(before);
+    });
+
+    it('refuses to pay an approved back-dated payment once the household has left monitoring; failing it releases the money', async () => {
+      const householdId = await createHousehold(t, villageId, '2024-01-01');
+      const money = await moneyOf(t, f);
+      const r = await backDated(householdId);
+      expect((await approve(r.body.id)).status).toBe(200);
+      await eliminate(householdId);
+      const before = await written(t);
+      const refused = await pay(r.body.id);
+      expect(refused.status).toBe(422);
+      expect(refused.body.code).toBe('not_monitored');
+      expect(refused.body.detail).toContain('when the payment is posted');
+      expect(await written(t)).toEqual(before);
+      expect((await fail(r.body.id, '已销号')).status).toBe(200);
+      expect(await moneyOf(t, f)).toEqual(money);
+    });
+
+    it('pays a back-dated benefit to a household monitored then and now, counting it in the year it is for', async () => {
+      const householdId = await createHousehold(t, villageId, '2024-01-01');
+      const r = await backDated(householdId, '1000.00');
+      expect((await approve(r.body.id)).status).toBe(200);
+      const paid = await pay(r.body.id);
+      expect(paid.status).toBe(200);
+      expect(paid.body).toMatchObject({ status: 'paid', date: BENEFIT_DAY });
+      // Vouchers are dated the day they are posted; the benefit keeps its own date for the cap.
+      expect((await t.call('GET', `/v1/transactions/${paid.body.paymentTransactionId}`)).body.date).not.toBe(BENEFIT_DAY);
+      const over = await request(medical(f, householdId, '0.01', { date: '2024-06-01' }));
+      expect(over.body).toMatchObject({ code: 'over_cap', year: 2024, remaining: '0.00' });
+      expect((await request(medical(f, householdId, '1000.00'))).status).toBe(201);
+    });
+  });
+
   describe('fails at each stage', () => {
     let f: PreventionFund;
     let householdId: string;
@@ -254,6 +324,8 @@ describe.each(backends)('disbursements on $name', (backend) => {
       expect(await moneyOf(t, f)).toEqual(money);
       const returned = await t.call('GET', `/v1/transactions/${failed.body.failureTransactionId}`);
       expect(returned.body).toMatchObject({ reference: a.id, reversesTransactionId: null });
+      expect(returned.body.description).toContain(a.householdCode);
+      expect(returned.body.lines[0].memo).toBe(`${a.householdCode} · disbursement ${a.id}`);
       expect(returned.body.lines).toMatchObject([
         { accountId: f.byRole.bank, direction: 'debit', amount: '400.00' },
         { accountId: f.byRole['expense:medical_subsidy'], direction: 'credit', amount: '400.00' },

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
 import { expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
-import { backends } from '../helpers/database.js';
+import { backends, realPostgres } from '../helpers/database.js';
 import { createHousehold, createPreventionFund, createVillage, uniqueCode } from '../helpers/fixtures.js';
 
 describe.each(backends)('poverty-prevention insurance (防贫保) on $name', (backend) => {
@@ -268,14 +268,18 @@ describe.each(backends)('poverty-prevention insurance (防贫保) on $name', (ba
   });
 
   it('refuses a premium the bank cannot pay, writing nothing', async () => {
-    const { byRole, policy } = await insuredFund('1000.00');
+    const { fundId, byRole } = await createPreventionFund(t);
+    await t.call('POST', `/v1/funds/${fundId}/income`, { body: { source: 'donation', payer: '某银行', date: '2026-01-05', amount: '1000.00' } });
+    const policy = (await newPolicy(fundId)).body;
     const before = await written();
-    const r = await t.call('POST', `/v1/insurance-policies/${policy.id}/premium`, { body: { date: '2026-02-01', amount: '2499000.00' } });
+    const r = await t.call('POST', `/v1/insurance-policies/${policy.id}/premium`, { body: { date: '2026-02-01', amount: '2500000.00' } });
     expect(r.status).toBe(422);
     expect(r.body.code).toBe('insufficient_funds');
+    expect(r.body.detail).toContain('holds 1000.00');
     expect(r.body.detail).toContain('needs 2499000.00 more');
+    expect(r.body.accounts).toMatchObject([{ accountId: byRole.bank, balance: '1000.00', shortfall: '2499000.00' }]);
     expect(await written()).toEqual(before);
-    expect(await balance(byRole.bank!)).toBe('0.00');
+    expect(await balance(byRole.bank!)).toBe('1000.00');
   });
 
   it('pays a premium once when it is sent twice with the same Idempotency-Key', async () => {
@@ -297,6 +301,67 @@ describe.each(backends)('poverty-prevention insurance (防贫保) on $name', (ba
     expect(conflict.body.code).toBe('idempotency_conflict');
     expect((await policyOf(policy.id)).figures).toMatchObject({ premiumPaid: '2500000.00', poolBalance: '2500000.00' });
     expect(await balance(fund.byRole.bank!)).toBe('500000.00');
+  });
+
+  describe('pays the agreed premium once', () => {
+    /** A fund holding 3,000,000.00 and a policy whose agreed premium is 2,500,000.00, nothing paid yet. */
+    async function unpaidPolicy() {
+      const fund = await createPreventionFund(t);
+      await t.call('POST', `/v1/funds/${fund.fundId}/income`, { body: { source: 'fiscal_transfer', payer: '某县财政局', date: '2026-01-05', amount: '3000000.00' } });
+      return { ...fund, policy: (await newPolicy(fund.fundId)).body };
+    }
+    const payPremium = (policyId: string, amount: string, extra: Record<string, unknown> = {}) =>
+      t.call('POST', `/v1/insurance-policies/${policyId}/premium`, { body: { date: '2026-01-10', amount, ...extra }, token: maker });
+
+    it('takes it in instalments up to the agreed premium and refuses a payment past it, with the figures, writing nothing', async () => {
+      const { byRole, policy } = await unpaidPolicy();
+      expect((await payPremium(policy.id, '1000000.00')).status).toBe(201);
+      expect((await payPremium(policy.id, '1500000.00')).status).toBe(201);
+      const before = await written();
+
+      // The same slip sent a second time, without an Idempotency-Key.
+      const twice = await payPremium(policy.id, '1500000.00');
+      expect(twice.status).toBe(409);
+      expect(twice.body).toMatchObject({ code: 'invalid_state', premium: '2500000.00', premiumPaid: '2500000.00', amount: '1500000.00' });
+      expect(twice.body.detail).toContain('agreed premium of 2500000.00');
+      expect(twice.body.detail).toContain('2500000.00 is already paid');
+      expect(twice.body.detail).toContain('this payment of 1500000.00');
+      expect(twice.body.detail).toContain('"topUp": true');
+      expect((await payPremium(policy.id, '0.01')).body.code).toBe('invalid_state');
+      expect(await written()).toEqual(before);
+      expect((await policyOf(policy.id)).figures).toMatchObject({ premiumPaid: '2500000.00', poolBalance: '2500000.00' });
+      expect(await balance(byRole.bank!)).toBe('500000.00');
+    });
+
+    it('pays past it when the county says it tops up a pool that claims exceeded (少补)', async () => {
+      const { byRole, policy } = await unpaidPolicy();
+      expect((await payPremium(policy.id, '2500000.00')).status).toBe(201);
+      const topUp = await payPremium(policy.id, '200000.00', { topUp: true, reference: 'BJ-001' });
+      expect(topUp.status, JSON.stringify(topUp.body)).toBe(201);
+      expect(topUp.body).toMatchObject({ kind: 'premium', amount: '200000.00', reference: 'BJ-001' });
+      expect((await policyOf(policy.id)).figures).toMatchObject({ premiumPaid: '2700000.00', poolBalance: '2700000.00' });
+      expect(await balance(byRole.bank!)).toBe('300000.00');
+      expect((await payPremium(policy.id, '1.00', { topUp: 'yes' })).status).toBe(400);
+    });
+
+    it.skipIf(backend !== realPostgres)('pays it once when two payments arrive at the same moment', async () => {
+      const { byRole, policy } = await unpaidPolicy();
+      const replies = await Promise.all([payPremium(policy.id, '2500000.00'), payPremium(policy.id, '2500000.00')]);
+      expect(replies.map((r) => r.status).sort()).toEqual([201, 409]);
+      expect((await policyOf(policy.id)).figures).toMatchObject({ premiumPaid: '2500000.00', poolBalance: '2500000.00' });
+      expect(await balance(byRole.bank!)).toBe('500000.00');
+    });
+  });
+
+  it.skipIf(backend !== realPostgres)('never refunds more than the pool holds when two refunds arrive at the same moment', async () => {
+    const { byRole, policy } = await insuredFund('100000.00');
+    const refund = (reference: string) =>
+      t.call('POST', `/v1/insurance-policies/${policy.id}/refund`, { body: { date: '2026-11-20', amount: '60000.00', reference } });
+    const replies = await Promise.all([refund('TF-A'), refund('TF-B')]);
+    expect(replies.map((r) => r.status).sort()).toEqual([201, 422]);
+    expect(replies.find((r) => r.status === 422)!.body).toMatchObject({ code: 'insufficient_funds', poolBalance: '40000.00', shortfall: '20000.00' });
+    expect(await balance(policy.poolAccountId)).toBe('40000.00');
+    expect(await balance(byRole.bank!)).toBe('60000.00');
   });
 
   it('refuses a claim dated outside the cover period, for an unknown household, or in a fund that may not pay insurance', async () => {
@@ -329,6 +394,9 @@ describe.each(backends)('poverty-prevention insurance (防贫保) on $name', (ba
     const notAllowed = await claim({ policyId: limitedPolicy.id });
     expect(notAllowed.status).toBe(422);
     expect(notAllowed.body.code).toBe('category_not_allowed');
+    // The same rule and words as for disbursements: the fund by its code, and what it may pay.
+    expect(notAllowed.body.detail).toBe(`Fund ${limited.fund.code} may not pay 防贫保险赔付 (insurance); it may pay only medical_subsidy.`);
+    expect(notAllowed.body.allowedCategories).toEqual(['medical_subsidy']);
 
     expect((await written()).claims).toBe(before.claims);
     expect((await written()).transactions).toBe(written1.transactions);
