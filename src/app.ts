@@ -9,6 +9,7 @@ import type { Database } from './db/client.js';
 import { fundRoutes } from './funds/routes.js';
 import { periodRoutes } from './funds/period-routes.js';
 import { createFundService } from './funds/service.js';
+import { registerAudit } from './http/audit.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
 import { disbursementsRoutes } from './disbursements/routes.js';
@@ -62,6 +63,7 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
 
   registerErrorHandling(app);
   registerAuth(app, ctx.apiKeys);
+  registerAudit(app, database.db);
 
   await registerSwagger(app, {
     title: 'fund-ledger',

@@ -36,7 +36,8 @@ function start(env: Record<string, string>): Running {
 }
 
 async function waitReady(port: number, running: Running) {
-  for (let i = 0; i < 200; i++) {
+  // Generous: PGlite takes seconds to open on a loaded 2-core machine.
+  for (let i = 0; i < 900; i++) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/readyz`);
       if (r.ok) return;
@@ -45,6 +46,7 @@ async function waitReady(port: number, running: Running) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  running.child.kill('SIGKILL');
   throw new Error(`service did not become ready:\n${running.output()}`);
 }
 
@@ -53,7 +55,7 @@ describe('the service on its embedded default', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'fund-ledger-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('starts with no database server, prints an admin token once, keeps data, and stops cleanly', async () => {
+  it('starts with no database server, prints an admin token once, keeps data, and stops cleanly', { timeout: 240_000 }, async () => {
     const port = await freePort();
     const first = start({ PORT: String(port), LEDGER_DATA_DIR: dataDir });
     await waitReady(port, first);

@@ -476,3 +476,129 @@ export const events = pgTable(
   },
   (t) => [index('events_order_idx').on(t.xid, t.id)],
 );
+
+/**
+ * Who wrote what, when and with what outcome: one row per write request under /v1, succeeded or
+ * refused. A success's row is inserted in the same database transaction as the change, so the two
+ * commit or vanish together; a refusal's row is written after the rollback. Append-only: triggers
+ * refuse UPDATE, DELETE and TRUNCATE. Never holds a body, a token or a query string: only ids.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    /** The API key's id, "env-admin", or null when the request was not authenticated. */
+    actorId: text('actor_id'),
+    actorRole: text('actor_role'),
+    requestId: text('request_id').notNull(),
+    clientAddress: text('client_address'),
+    method: text('method').notNull(),
+    /** The route pattern (/v1/disbursements/:disbursementId/approve); null when no route matched. */
+    route: text('route'),
+    path: text('path').notNull(),
+    /** Route parameters and the ids in the answer, by name: {"disbursementId": "…", "id": "…"}. */
+    targetIds: jsonb('target_ids').$type<Record<string, string>>().notNull().default({}),
+    status: integer('status').notNull(),
+    outcome: text('outcome', { enum: ['succeeded', 'refused'] }).notNull(),
+    errorCode: text('error_code'),
+    /** An idempotent replay: the stored answer was sent again and nothing new was written. */
+    replayed: boolean('replayed').notNull().default(false),
+  },
+  (t) => [
+    check('audit_log_outcome_check', sql`${t.outcome} in ('succeeded', 'refused')`),
+    index('audit_log_actor_idx').on(t.actorId, t.id),
+    index('audit_log_at_idx').on(t.at),
+    // Finds every write naming an id, whatever the name it had: the array of the values, searched with @>.
+    index('audit_log_target_values_idx').using('gin', sql`jsonb_path_query_array(${t.targetIds}, '$.*') jsonb_path_ops`),
+  ],
+);
+
+/**
+ * The head of a fund's hash chain: how many links it has and the hash of the last. Locked FOR UPDATE by
+ * every posting into the fund (after its account locks) and by period closes, so a fund's postings take
+ * their chain positions one at a time while postings of other funds go on in parallel. Created on a
+ * fund's first posting (see src/ledger/chain.ts).
+ */
+export const fundChains = pgTable('fund_chains', {
+  fundId: uuid('fund_id')
+    .primaryKey()
+    .references(() => funds.id),
+  length: bigint('length', { mode: 'number' }).notNull(),
+  headHash: text('head_hash').notNull(),
+});
+
+/**
+ * One link per transaction and fund it touches, in posting order: the SHA-256 of the transaction's
+ * canonical content and of the previous link's hash. Append-only (triggers), like the journal.
+ */
+export const transactionChain = pgTable(
+  'transaction_chain',
+  {
+    fundId: uuid('fund_id')
+      .notNull()
+      .references(() => funds.id),
+    position: bigint('position', { mode: 'number' }).notNull(),
+    transactionId: uuid('transaction_id')
+      .notNull()
+      .references(() => transactions.id),
+    previousHash: text('previous_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.fundId, t.position] }),
+    uniqueIndex('transaction_chain_transaction_key').on(t.transactionId, t.fundId),
+    check('transaction_chain_position_check', sql`${t.position} > 0`),
+  ],
+);
+
+/**
+ * A fund's closed months (会计期间). A row exists once a month has been closed; reopening keeps the row
+ * with who reopened it and why. A month without a row is open.
+ */
+export const accountingPeriods = pgTable(
+  'accounting_periods',
+  {
+    fundId: uuid('fund_id')
+      .notNull()
+      .references(() => funds.id),
+    /** The month, YYYY-MM. */
+    period: text('period').notNull(),
+    status: text('status', { enum: ['closed', 'open'] }).notNull(),
+    closedAt: timestamp('closed_at', { withTimezone: true }).notNull(),
+    closedBy: text('closed_by').notNull(),
+    reopenedAt: timestamp('reopened_at', { withTimezone: true }),
+    reopenedBy: text('reopened_by'),
+    reopenReason: text('reopen_reason'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.fundId, t.period] }),
+    check('accounting_periods_period_check', sql`${t.period} ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'`),
+    check('accounting_periods_status_check', sql`${t.status} in ('closed', 'open')`),
+  ],
+);
+
+/**
+ * Every account's totals at the end of a closed month (the close's snapshot): cumulative debit and credit
+ * totals and the balance. Balance-as-of reads start from the latest snapshot and add only the days after
+ * it. Derived data: deleted when the month is reopened, written again when it closes again.
+ */
+export const periodBalances = pgTable(
+  'period_balances',
+  {
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    period: text('period').notNull(),
+    fundId: uuid('fund_id')
+      .notNull()
+      .references(() => funds.id),
+    debitTotal: total('debit_total').notNull(),
+    creditTotal: total('credit_total').notNull(),
+    balance: total('balance').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.period] }),
+    index('period_balances_fund_period_idx').on(t.fundId, t.period),
+  ],
+);

@@ -1,4 +1,81 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { decodeCursor, page, toPage } from '../http/pagination.js';
+import { problems } from '../http/schemas.js';
+import { idempotencyHeaders } from '../transactions/schemas.js';
+import { createPeriodService } from '../ledger/periods.js';
+import * as s from './period-schemas.js';
+import { fundParams } from './schemas.js';
 
-export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (_app, { ctx: _ctx }) => {};
+/** Accounting periods (会计期间) and the tamper-evidence check of a fund's books. */
+export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const periods = createPeriodService(ctx.database.db, { today: ctx.today });
+
+  app.get('/v1/funds/:fundId/periods', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['periods'],
+      summary: "A fund's months from its first posting to the current one, oldest first, closed or open",
+      params: fundParams,
+      querystring: s.listPeriodsQuery,
+      response: { 200: page(s.periodView), ...problems(404) },
+    },
+    handler: async (req) => {
+      const { limit } = req.query;
+      const items = await periods.listPeriods(req.params.fundId, { after: decodeCursor(req.query.cursor, 'string'), limit });
+      return toPage(items, limit, (p) => p.period);
+    },
+  });
+
+  app.get('/v1/funds/:fundId/periods/:period', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['periods'],
+      summary: 'A month with, once closed, every account\'s closing balance (the close snapshot)',
+      params: s.periodParams,
+      response: { 200: s.periodWithBalances, ...problems(404) },
+    },
+    handler: (req) => periods.getPeriod(req.params.fundId, req.params.period),
+  });
+
+  app.post('/v1/funds/:fundId/periods/:period/close', {
+    config: { permission: 'admin' },
+    schema: {
+      tags: ['periods'],
+      summary: 'Close a month: snapshot every account and refuse postings dated in it or before',
+      headers: idempotencyHeaders,
+      params: s.periodParams,
+      response: { 200: s.periodWithBalances, ...problems(403, 404, 409, 422) },
+    },
+    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => periods.closePeriod(tx, req.params.fundId, req.params.period, req.principal.id)),
+  });
+
+  app.post('/v1/funds/:fundId/periods/:period/reopen', {
+    config: { permission: 'admin' },
+    schema: {
+      tags: ['periods'],
+      summary: 'Reopen the latest closed month, with a reason; its snapshot is removed',
+      headers: idempotencyHeaders,
+      params: s.periodParams,
+      body: s.reopenBody,
+      response: { 200: s.periodWithBalances, ...problems(403, 404, 409) },
+    },
+    handler: (req, reply) =>
+      ctx.write(req, reply, 200, (tx) => periods.reopenPeriod(tx, req.params.fundId, req.params.period, req.body.reason, req.principal.id)),
+  });
+
+  app.get('/v1/funds/:fundId/verify', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['periods'],
+      summary: "Verify a fund's hash chain and recompute its balances from the lines (200 either way)",
+      params: fundParams,
+      querystring: s.verifyQuery,
+      response: { 200: s.verification, ...problems(404) },
+    },
+    handler: (req) => {
+      const { at, hash } = req.query;
+      return periods.verify(req.params.fundId, at !== undefined && hash !== undefined ? { position: at, hash } : undefined);
+    },
+  });
+};

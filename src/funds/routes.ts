@@ -2,10 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
 import { problems } from '../http/schemas.js';
+import { sendStatement } from '../statements/reply.js';
+import * as statementSchemas from '../statements/schemas.js';
+import { createStatementService } from '../statements/service.js';
 import * as s from './schemas.js';
 
 export const fundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { funds, write } = ctx;
+  const statements = createStatementService(ctx.database.db, { today: ctx.today });
 
   app.post('/v1/funds', {
     config: { permission: 'write' },
@@ -73,13 +77,17 @@ export const fundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   app.get('/v1/funds/:fundId/trial-balance', {
     config: { permission: 'read' },
     schema: {
-      tags: ['funds'],
+      tags: ['funds', 'statements'],
       summary: 'Trial balance (试算平衡表) of a fund at the end of a day',
+      description: 'Add `format=csv` or `format=pdf` for the same statement as CSV or as a printable PDF (page X of Y and the digest on every page).',
       params: s.fundParams,
-      querystring: s.asOfQuery,
-      response: { 200: s.trialBalance, ...problems(404) },
+      querystring: statementSchemas.asOfQuery,
+      response: statementSchemas.statementResponses(statementSchemas.trialBalanceStatement, 404),
     },
-    handler: (req) => funds.trialBalance(req.params.fundId, req.query.asOf ?? ctx.today()),
+    handler: async (req, reply) => {
+      const statement = await statements.generate('trial-balance', { fundId: req.params.fundId, asOf: req.query.asOf }, req.principal);
+      return sendStatement(reply, statements, statement, req.query.format);
+    },
   });
 
   app.get('/v1/accounts/:accountId', {

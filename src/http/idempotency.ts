@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, Tx } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { DomainError } from '../errors.js';
+import { markRecorded, recordSuccess } from './audit.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -28,6 +29,7 @@ const requestHash = (request: FastifyRequest) =>
  * transaction: a retry with the same key and body gets the stored answer and writes nothing; the same
  * key with another request is refused. Concurrent requests with one key wait on the key's row, so
  * exactly one of them does the work. Refused requests roll back, key included, and may be retried.
+ * A success (a replay too) appends its audit row in the same transaction (src/http/audit.ts).
  */
 export function createWriter(db: Db) {
   return async function write<T>(
@@ -43,7 +45,12 @@ export function createWriter(db: Db) {
       throw new DomainError('validation_failed', 'Idempotency-Key is not accepted here: the answer holds a secret that is shown only once.');
     }
     if (header === undefined) {
-      const result = await db.transaction(work);
+      const result = await db.transaction(async (tx) => {
+        const body = await work(tx);
+        await recordSuccess(tx, request, status, body);
+        return body;
+      });
+      markRecorded(request);
       reply.code(status);
       return result;
     }
@@ -69,6 +76,7 @@ export function createWriter(db: Db) {
             'This Idempotency-Key was already used with a different request; use a new key for a new request.',
           );
         }
+        await recordSuccess(tx, request, stored.responseStatus!, stored.responseBody, true);
         return { replayed: true, status: stored.responseStatus!, body: stored.responseBody as T };
       }
       const body = await work(tx);
@@ -76,8 +84,10 @@ export function createWriter(db: Db) {
         .update(idempotencyKeys)
         .set({ responseStatus: status, responseBody: sql`${JSON.stringify(body)}::jsonb` })
         .where(and(eq(idempotencyKeys.owner, owner), eq(idempotencyKeys.key, header)));
+      await recordSuccess(tx, request, status, body);
       return { replayed: false, status, body };
     });
+    markRecorded(request);
     reply.code(outcome.status);
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');
     return outcome.body;

@@ -20,3 +20,25 @@ export function assertNotFuture(date: string, todayDate: string): void {
     throw new DomainError('date_in_future', `Accounting date ${date} is after today (${todayDate}).`, { date, today: todayDate });
   }
 }
+
+/** An accounting period: a calendar month written YYYY-MM. */
+export const PERIOD_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export const periodOf = (date: string): string => date.slice(0, 7);
+
+export const periodStart = (period: string): string => `${period}-01`;
+
+/** The last day of a month. */
+export function periodEnd(period: string): string {
+  const [year, month] = period.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
+}
+
+export function nextPeriod(period: string): string {
+  const [year, month] = period.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, month, 1)).toISOString().slice(0, 7);
+}
+
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}

@@ -5,14 +5,17 @@ import { transactionLines, transactions } from '../db/schema.js';
 import { recordEvent } from '../events/outbox.js';
 import { DomainError } from '../errors.js';
 import { type AccountType, type Direction, signedEffect } from './accounts.js';
+import { linkTransaction, lockChains } from './chain.js';
 import { assertNotFuture, isCalendarDate } from './dates.js';
 import { formatMoney, Money, parseAmount, sum } from './money.js';
+import { assertPeriodsOpen } from './periods.js';
 import { getTransaction, type PostedTransaction } from './queries.js';
 
 /** Explicit limits, checked before any lock is taken. */
 export const LIMITS = {
   // A monthly batch pays every household of a township on one voucher.
-  linesPerTransaction: 10_000,
+  // Under PostgreSQL's 65,535 bind parameters for the one multi-row insert of lines (9 per line).
+  linesPerTransaction: 6_000,
   descriptionLength: 500,
   referenceLength: 200,
   memoLength: 500,
@@ -57,7 +60,12 @@ interface LockedAccount {
  *  - each touched account's stored balance and totals move by exactly its lines, and each line stores
  *    the balance after it;
  *  - no no-overdraft account ends below zero (also a CHECK in the database);
- *  - account rows are locked in ascending id order, so concurrent postings never deadlock.
+ *  - nothing is dated in a fund's closed accounting period (period_closed);
+ *  - the transaction is linked onto the hash chain of every fund it touches (chain.ts);
+ *  - locks are taken in one order — account rows by ascending id, then the touched funds' chain heads
+ *    by ascending fund id — so concurrent postings never deadlock. Heads come after accounts because
+ *    some operations lock their accounts before calling here (to refuse with figures first); a head
+ *    serialises the postings of its fund only.
  */
 export async function postTransaction(
   tx: Tx,
@@ -88,6 +96,11 @@ export async function postTransaction(
   if (closed) throw new DomainError('fund_closed', `Fund ${closed.fund_id} is closed and takes no postings.`);
 
   assertBalancedPerFund(lines, byId);
+
+  const fundIds = [...new Set(locked.map((a) => a.fund_id))];
+  const heads = await lockChains(tx, fundIds);
+  // A statement of its own after the lock: it sees a period close that committed while this waited.
+  await assertPeriodsOpen(tx, fundIds, input.date);
 
   if (reversal) {
     // Checked under the account locks, which every reversal of the same transaction also takes.
@@ -182,6 +195,7 @@ export async function postTransaction(
       set debit_total = d.debit_total + excluded.debit_total, credit_total = d.credit_total + excluded.credit_total`);
 
   const posted = (await getTransaction(tx, id))!;
+  await linkTransaction(tx, heads, posted);
   for (const fundId of new Set(posted.lines.map((l) => l.fundId))) {
     await recordEvent(tx, {
       type: 'transaction.posted',

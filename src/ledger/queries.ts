@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { type Executor, rows } from '../db/client.js';
 import { type AccountType, balanceFrom, type Direction, normalSide } from './accounts.js';
+import { addDays, periodOf } from './dates.js';
 import { formatMoney, Money, sum } from './money.js';
 
 export interface PostedLine {
@@ -103,6 +104,22 @@ export async function getTransaction(executor: Executor, id: string): Promise<Po
          where t.id = ${id}`,
   );
   return (await withLines(executor, found))[0];
+}
+
+/** Several transactions by id, with their lines, in posting order; ids not found are left out. */
+export async function getTransactions(executor: Executor, ids: string[]): Promise<PostedTransaction[]> {
+  if (!ids.length) return [];
+  const found = await rows<TransactionRow>(
+    executor,
+    sql`select ${transactionColumns}
+          from transactions t left join transactions r on r.reverses_transaction_id = t.id
+         where t.id in (${sql.join(
+           ids.map((id) => sql`${id}::uuid`),
+           sql`, `,
+         )})
+         order by t.seq`,
+  );
+  return withLines(executor, found);
 }
 
 export interface TransactionFilter {
@@ -214,12 +231,28 @@ export interface BalanceAsOf {
   creditTotal: string;
 }
 
-/** Balance at the end of a day, from the per-day totals: cost grows with days, not with lines. */
+/**
+ * Where an as-of read starts: the latest period-close snapshot of the account whose month ended on or
+ * before the day (its cumulative totals), then the per-day totals after that month up to the day. With
+ * no snapshot, all per-day totals up to the day. Closed months never change, so a snapshot stays exact,
+ * and the cost is bounded by the days since the last close, not by the length of the journal.
+ */
+const snapshotBefore = (accountId: SQL, asOf: string) => sql`
+  select pb.debit_total, pb.credit_total, ((pb.period || '-01')::date + interval '1 month')::date as resumes
+    from period_balances pb
+   where pb.account_id = ${accountId} and pb.period < ${periodOf(addDays(asOf, 1))}
+   order by pb.period desc limit 1`;
+
+/** Balance at the end of a day: the last close's snapshot plus the per-day totals since (see snapshotBefore). */
 export async function balanceAsOf(executor: Executor, account: AccountView, asOf: string): Promise<BalanceAsOf> {
   const [totals] = await rows<{ debit: string | null; credit: string | null }>(
     executor,
-    sql`select sum(debit_total) as debit, sum(credit_total) as credit
-          from account_daily_totals where account_id = ${account.id} and date <= ${asOf}`,
+    sql`with snapshot as (${snapshotBefore(sql`${account.id}::uuid`, asOf)})
+        select coalesce((select debit_total from snapshot), 0) + coalesce(sum(d.debit_total), 0) as debit,
+               coalesce((select credit_total from snapshot), 0) + coalesce(sum(d.credit_total), 0) as credit
+          from account_daily_totals d
+         where d.account_id = ${account.id} and d.date <= ${asOf}
+           and d.date >= coalesce((select resumes from snapshot), '-infinity'::date)`,
   );
   const debit = new Money(totals?.debit ?? 0);
   const credit = new Money(totals?.credit ?? 0);
@@ -310,10 +343,16 @@ export async function trialBalance(executor: Executor, fundId: string, asOf: str
   const found = await rows<{ id: string; code: string; name: string; type: AccountType; debit: string; credit: string }>(
     executor,
     sql`select a.id, a.code, a.name, a.type,
-               coalesce(sum(d.debit_total), 0) as debit, coalesce(sum(d.credit_total), 0) as credit
-          from accounts a left join account_daily_totals d on d.account_id = a.id and d.date <= ${asOf}
+               coalesce(s.debit_total, 0) + coalesce(t.debit, 0) as debit,
+               coalesce(s.credit_total, 0) + coalesce(t.credit, 0) as credit
+          from accounts a
+          left join lateral (${snapshotBefore(sql`a.id`, asOf)}) s on true
+          left join lateral (select sum(d.debit_total) as debit, sum(d.credit_total) as credit
+                               from account_daily_totals d
+                              where d.account_id = a.id and d.date <= ${asOf}
+                                and d.date >= coalesce(s.resumes, '-infinity'::date)) t on true
          where a.fund_id = ${fundId}
-         group by a.id order by a.code`,
+         order by a.code`,
   );
   const lines = found.map((a) => {
     const debit = new Money(a.debit);

@@ -1,4 +1,135 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { problems } from '../http/schemas.js';
+import { sendStatement } from './reply.js';
+import * as s from './schemas.js';
+import { createStatementService } from './service.js';
 
-export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (_app, { ctx: _ctx }) => {};
+const formats = 'Add `format=csv` or `format=pdf` for the same statement as CSV or as a printable PDF (A4, page X of Y and the digest on every page).';
+
+/** Statements for auditors; the trial balance is served with the fund's routes (GET /v1/funds/{fundId}/trial-balance). */
+export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const statements = createStatementService(ctx.database.db, { today: ctx.today });
+  const by = (principal: { id: string; name: string }) => ({ id: principal.id, name: principal.name });
+
+  app.get('/v1/funds/:fundId/statement', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['statements'],
+      summary: 'Fund statement (基金收支报表) for a period',
+      description:
+        'The fund’s cash (bank + reserved) at the start and end of the period, income by source, disbursements by category and ' +
+        `by village, premiums and reserved amounts; opening + in − out = closing. ${formats}`,
+      params: s.fundParams,
+      querystring: s.periodQuery,
+      response: s.statementResponses(s.fundStatement, 404, 422),
+    },
+    handler: async (req, reply) => {
+      const { format, ...period } = req.query;
+      const statement = await statements.generate('fund', { fundId: req.params.fundId, ...period }, by(req.principal));
+      return sendStatement(reply, statements, statement, format);
+    },
+  });
+
+  app.get('/v1/accounts/:accountId/ledger', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['statements'],
+      summary: 'Account ledger (明细账) for a period',
+      description:
+        'Every line of the period by date and voucher number with its running balance, from the opening balance to the closing one. ' +
+        `The PDF carries the totals from page to page (承前页 / 过次页). ${formats}`,
+      params: s.accountParams,
+      querystring: s.periodQuery,
+      response: s.statementResponses(s.ledgerStatement, 404),
+    },
+    handler: async (req, reply) => {
+      const { format, ...period } = req.query;
+      const statement = await statements.generate('ledger', { accountId: req.params.accountId, ...period }, by(req.principal));
+      return sendStatement(reply, statements, statement, format);
+    },
+  });
+
+  app.get('/v1/households/:householdId/statement', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['statements'],
+      summary: 'Household benefit statement for a period',
+      description: `Everything the household received (paid disbursements and insurance claims), by fund and category. ${formats}`,
+      params: s.householdParams,
+      querystring: s.periodQuery,
+      response: s.statementResponses(s.householdStatement, 404),
+    },
+    handler: async (req, reply) => {
+      const { format, ...period } = req.query;
+      const statement = await statements.generate('household', { householdId: req.params.householdId, ...period }, by(req.principal));
+      return sendStatement(reply, statements, statement, format);
+    },
+  });
+
+  app.get('/v1/villages/:villageId/statement', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['statements'],
+      summary: 'Village allocation statement for a period',
+      description: `Allocated, spent and remaining per fund, and every dividend split that reached the village with its rule version. ${formats}`,
+      params: s.villageParams,
+      querystring: s.periodQuery,
+      response: s.statementResponses(s.villageStatement, 404),
+    },
+    handler: async (req, reply) => {
+      const { format, ...period } = req.query;
+      const statement = await statements.generate('village', { villageId: req.params.villageId, ...period }, by(req.principal));
+      return sendStatement(reply, statements, statement, format);
+    },
+  });
+
+  app.get('/v1/villages/:villageId/notice', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['statements'],
+      summary: 'Village public notice (公示表) for a period',
+      description:
+        'The households of the village paid in the period, with amounts and categories, ready to post: names masked (张*明), ' +
+        `no ID number, phone, bank or health detail. ${formats}`,
+      params: s.villageParams,
+      querystring: s.periodQuery,
+      response: s.statementResponses(s.noticeStatement, 404),
+    },
+    handler: async (req, reply) => {
+      const { format, ...period } = req.query;
+      const statement = await statements.generate('notice', { villageId: req.params.villageId, ...period }, by(req.principal));
+      return sendStatement(reply, statements, statement, format);
+    },
+  });
+
+  app.get('/v1/insurance-policies/:policyId/statement', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['statements'],
+      summary: 'Insurance statement (防贫保) of a policy',
+      description: `Premium paid, claims by status, payouts, refunds, carry-forwards and the surplus, as they stand. ${formats}`,
+      params: s.policyParams,
+      querystring: s.formatQuery,
+      response: s.statementResponses(s.insuranceStatement, 404),
+    },
+    handler: async (req, reply) => {
+      const statement = await statements.generate('insurance', { policyId: req.params.policyId }, by(req.principal));
+      return sendStatement(reply, statements, statement, req.query.format);
+    },
+  });
+
+  app.post('/v1/statements/verify', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['statements'],
+      summary: 'Check a printed statement’s digest against the ledger',
+      description:
+        'Rebuilds the statement from the ledger with the parameters given and answers whether it still has the printed digest: ' +
+        'false for an edited digest, or for a statement the ledger has since changed (e.g. a posting back-dated into its period).',
+      body: s.verifyBody,
+      response: { 200: s.verifyResult, ...problems(404, 422) },
+    },
+    handler: (req) => statements.verify(req.body.kind, req.body.params as never, req.body.digest),
+  });
+};

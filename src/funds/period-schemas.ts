@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { cursor, limit } from '../http/pagination.js';
+import { id, money, text } from '../http/schemas.js';
+import { accountTypes } from '../ledger/accounts.js';
+import { PERIOD_PATTERN } from '../ledger/dates.js';
+
+export const period = z
+  .string()
+  .regex(PERIOD_PATTERN, { error: 'a period is a month written YYYY-MM' })
+  .meta({ description: 'Accounting period: a calendar month', examples: ['2026-10'] });
+
+export const periodParams = z.object({ fundId: id, period });
+
+export const listPeriodsQuery = z.strictObject({ limit, cursor });
+
+export const reopenBody = z.strictObject({
+  reason: text(500).meta({ description: 'Why the closed month must take postings again; kept on the period and in the event feed' }),
+});
+
+export const periodView = z
+  .object({
+    fundId: z.string(),
+    period: z.string(),
+    status: z.enum(['closed', 'open']),
+    hasPostings: z.boolean().meta({ description: 'Some line of the fund is dated in this month' }),
+    closedAt: z.string().nullable().meta({ description: 'When it was last closed' }),
+    closedBy: z.string().nullable(),
+    reopenedAt: z.string().nullable().meta({ description: 'When it was last reopened' }),
+    reopenedBy: z.string().nullable(),
+    reopenReason: z.string().nullable(),
+  })
+  .meta({ id: 'AccountingPeriod' });
+
+export const periodWithBalances = periodView
+  .extend({
+    balances: z
+      .array(
+        z.object({
+          accountId: z.string(),
+          code: z.string(),
+          name: z.string(),
+          type: z.enum(accountTypes),
+          debitTotal: money.meta({ description: 'All debits up to the end of the month' }),
+          creditTotal: money.meta({ description: 'All credits up to the end of the month' }),
+          balance: money.meta({ description: 'Closing balance, positive on the normal side' }),
+          balanceSide: z.enum(['debit', 'credit']),
+        }),
+      )
+      .meta({ description: "The close's snapshot: every account at the end of the month; empty while the month is open" }),
+    totals: z.object({ debitTotal: money, creditTotal: money }),
+  })
+  .meta({ id: 'AccountingPeriodWithBalances' });
+
+const hash = z.string().regex(/^[0-9a-fA-F]{64}$/, { error: 'a hash is 64 hexadecimal characters' });
+
+export const verifyQuery = z
+  .strictObject({
+    at: z.coerce
+      .number({ error: 'at must be a whole number' })
+      .int({ error: 'at must be a whole number' })
+      .min(1, { error: 'at must be at least 1' })
+      .optional()
+      .meta({ description: 'Position of a link recorded earlier (the "transactions" of a previous verification)' }),
+    hash: hash.optional().meta({ description: 'The hash recorded for that position (the "headHash" of a previous verification)' }),
+  })
+  .refine((q) => (q.at === undefined) === (q.hash === undefined), { error: 'give both at and hash, or neither', path: ['hash'] });
+
+const chainBreak = z.object({
+  transactionId: z.string(),
+  number: z.number().int().nullable().meta({ description: 'Voucher number; null when the transaction is gone' }),
+  position: z.number().int().nullable().meta({ description: "The link's position on the chain; null for a transaction with no link" }),
+  reason: z.string(),
+});
+
+export const verification = z
+  .object({
+    fundId: z.string(),
+    status: z.enum(['intact', 'broken']),
+    transactions: z.number().int().meta({ description: "Links on the fund's chain that were checked (all of them when intact)" }),
+    headHash: z.string().nullable().meta({ description: 'SHA-256 of the last link checked; null when the fund has none' }),
+    firstBroken: chainBreak.nullable().meta({ description: 'The first link that does not hold, or the first transaction not on the chain' }),
+    unlinkedTransactions: z.number().int().meta({ description: 'Transactions with lines in the fund but no link on its chain' }),
+    anchor: z
+      .object({ position: z.number().int(), hash: z.string(), matches: z.boolean() })
+      .nullable()
+      .meta({ description: 'The link given by at and hash: does the chain still pass through it?' }),
+    balanceMismatches: z
+      .array(z.object({ invariant: z.string(), detail: z.record(z.string(), z.unknown()) }))
+      .meta({ description: 'Stored figures (balances, totals, per-day totals, running balances, period snapshots) that differ from the lines' }),
+  })
+  .meta({ id: 'FundVerification' });

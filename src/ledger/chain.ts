@@ -1,0 +1,287 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { type Executor, rows, type Tx } from '../db/client.js';
+import { formatMoney, Money } from './money.js';
+import { getTransactions, type PostedTransaction } from './queries.js';
+
+/**
+ * The tamper-evident journal: each fund has a hash chain over its transactions in posting order. A
+ * transaction touching two funds gets a link on each fund's chain.
+ *
+ * A link's hash is the SHA-256 (lower-case hex) of the UTF-8 bytes of this JSON array, written by
+ * JSON.stringify (no spaces; strings escaped as ECMAScript's JSON.stringify escapes them):
+ *
+ *   ["fund-ledger/chain/v1", fundId, position, previousHash,
+ *    id, number, date, description, reference, reversesTransactionId, reversalReason, createdBy,
+ *    [[lineNo, accountId, fundId, direction, amount, memo, balanceAfter], ...]]
+ *
+ * - fundId: the chain's fund; position: 1, 2, 3… on that chain; previousHash: the hash of the link
+ *   before, or 64 zeros for position 1;
+ * - id, accountId, fundId, reversesTransactionId: UUIDs in lower case; number (the voucher number)
+ *   and lineNo: JSON integers; date: YYYY-MM-DD;
+ * - reference, reversesTransactionId, reversalReason and memo: null when absent;
+ * - every line of the transaction (of both funds if it touches two), ordered by lineNo; direction
+ *   "debit" or "credit"; amount and balanceAfter as decimal strings with exactly two decimals
+ *   ("1234.50", "-10.00").
+ *
+ * The fund and position are inside the hash, so a link cannot be moved to another place or chain.
+ * createdAt is left out: it is the database's clock, not the voucher's content.
+ */
+export const GENESIS_HASH = '0'.repeat(64);
+const FORMAT = 'fund-ledger/chain/v1';
+
+export interface ChainHead {
+  fundId: string;
+  length: number;
+  headHash: string;
+}
+
+export interface ChainLink {
+  fundId: string;
+  position: number;
+  transactionId: string;
+  previousHash: string;
+  hash: string;
+}
+
+const money = (value: string) => formatMoney(new Money(value));
+
+export function canonicalContent(fundId: string, position: number, previousHash: string, t: PostedTransaction): string {
+  const lines = [...t.lines]
+    .sort((a, b) => a.lineNo - b.lineNo)
+    .map((l) => [l.lineNo, l.accountId, l.fundId, l.direction, money(l.amount), l.memo, money(l.balanceAfter)]);
+  return JSON.stringify([
+    FORMAT,
+    fundId,
+    position,
+    previousHash,
+    t.id,
+    t.number,
+    t.date,
+    t.description,
+    t.reference,
+    t.reversesTransactionId,
+    t.reversalReason,
+    t.createdBy,
+    lines,
+  ]);
+}
+
+export const linkHash = (fundId: string, position: number, previousHash: string, t: PostedTransaction): string =>
+  createHash('sha256').update(canonicalContent(fundId, position, previousHash, t), 'utf8').digest('hex');
+
+async function selectHeads(tx: Tx, fundIds: string[]): Promise<ChainHead[]> {
+  const found = await rows<{ fund_id: string; length: string | number; head_hash: string }>(
+    tx,
+    sql`select fund_id, length, head_hash from fund_chains
+         where fund_id in (${sql.join(
+           fundIds.map((id) => sql`${id}::uuid`),
+           sql`, `,
+         )})
+         order by fund_id
+         for update`,
+  );
+  return found.map((h) => ({ fundId: h.fund_id, length: Number(h.length), headHash: h.head_hash }));
+}
+
+/**
+ * Locks the chain heads of these funds, in fund-id order, creating a head on a fund's first posting.
+ * While a posting holds its fund's head, no other posting into that fund and no period close of it can
+ * run; postings into other funds are not held up. Callers take it after their account locks (see
+ * postTransaction for why that order).
+ */
+export async function lockChains(tx: Tx, fundIds: string[]): Promise<Map<string, ChainHead>> {
+  const ids = [...new Set(fundIds)].sort();
+  let heads = await selectHeads(tx, ids);
+  if (heads.length < ids.length) {
+    const started = new Set(heads.map((h) => h.fundId));
+    for (const fundId of ids.filter((id) => !started.has(id))) await startChain(tx, fundId);
+    heads = await selectHeads(tx, ids);
+  }
+  return new Map(heads.map((h) => [h.fundId, h]));
+}
+
+/**
+ * Creates a fund's chain head, and links the fund's transactions posted before the chain existed (a
+ * database from before chains), oldest first. Another posting starting the same chain waits on the new
+ * row and then finds it.
+ */
+async function startChain(tx: Tx, fundId: string): Promise<void> {
+  const created = await rows<{ fund_id: string }>(
+    tx,
+    sql`insert into fund_chains (fund_id, length, head_hash) values (${fundId}, 0, ${GENESIS_HASH})
+        on conflict (fund_id) do nothing returning fund_id`,
+  );
+  if (!created.length) return;
+  let head: ChainHead = { fundId, length: 0, headHash: GENESIS_HASH };
+  let after = 0;
+  for (;;) {
+    const earlier = await rows<{ id: string; seq: string | number }>(
+      tx,
+      // Lateral with a limit: one index probe per transaction in posting order, rather than hashing
+      // all of the fund's lines for every page.
+      sql`select t.id, t.seq from transactions t
+           cross join lateral (select 1 from transaction_lines l
+                                where l.transaction_id = t.id and l.fund_id = ${fundId} limit 1) mine
+           where t.seq > ${after}
+           order by t.seq limit 100`,
+    );
+    if (!earlier.length) break;
+    head = await appendLinks(tx, head, await getTransactions(tx, earlier.map((e) => e.id)));
+    after = Number(earlier[earlier.length - 1]!.seq);
+  }
+}
+
+/** Appends transactions (in posting order) to one fund's chain and moves its head. */
+async function appendLinks(tx: Tx, head: ChainHead, list: PostedTransaction[]): Promise<ChainHead> {
+  const links: ChainLink[] = [];
+  let { length, headHash } = head;
+  for (const t of list) {
+    length += 1;
+    const hash = linkHash(head.fundId, length, headHash, t);
+    links.push({ fundId: head.fundId, position: length, transactionId: t.id, previousHash: headHash, hash });
+    headHash = hash;
+  }
+  await insertLinks(tx, links);
+  await tx.execute(sql`update fund_chains set length = ${length}, head_hash = ${headHash} where fund_id = ${head.fundId}`);
+  return { fundId: head.fundId, length, headHash };
+}
+
+async function insertLinks(tx: Tx, links: ChainLink[]): Promise<void> {
+  if (!links.length) return;
+  await tx.execute(sql`
+    insert into transaction_chain (fund_id, position, transaction_id, previous_hash, hash)
+    values ${sql.join(
+      links.map((l) => sql`(${l.fundId}::uuid, ${l.position}, ${l.transactionId}::uuid, ${l.previousHash}, ${l.hash})`),
+      sql`, `,
+    )}`);
+}
+
+/** Links a just-posted transaction onto the chain of every fund it touches; their heads are locked. */
+export async function linkTransaction(tx: Tx, heads: Map<string, ChainHead>, posted: PostedTransaction): Promise<void> {
+  const links = [...new Set(posted.lines.map((l) => l.fundId))].sort().map((fundId) => {
+    const head = heads.get(fundId)!;
+    const position = head.length + 1;
+    return { fundId, position, transactionId: posted.id, previousHash: head.headHash, hash: linkHash(fundId, position, head.headHash, posted) };
+  });
+  await insertLinks(tx, links);
+  await tx.execute(sql`
+    update fund_chains c set length = v.length, head_hash = v.head_hash
+      from (values ${sql.join(
+        links.map((l) => sql`(${l.fundId}::uuid, ${l.position}::bigint, ${l.hash})`),
+        sql`, `,
+      )}) as v(fund_id, length, head_hash)
+     where c.fund_id = v.fund_id`);
+}
+
+export interface ChainBreak {
+  transactionId: string;
+  /** The voucher number; null when the transaction itself is gone. */
+  number: number | null;
+  /** The link's position on the chain; null for a transaction that has no link. */
+  position: number | null;
+  reason: string;
+}
+
+export interface ChainReport {
+  fundId: string;
+  /** Links on the fund's chain that were walked. */
+  transactions: number;
+  /** The hash of the last link walked; null when the fund has no link yet. */
+  headHash: string | null;
+  firstBroken: ChainBreak | null;
+  /** Transactions with lines in the fund but no link on its chain. */
+  unlinkedTransactions: number;
+}
+
+const WALK_PAGE = 100;
+
+/**
+ * Walks a fund's chain from its first link, recomputing every hash from the journal as it stands, and
+ * stops at the first link that does not hold: a missing position, a previous hash that is not the hash
+ * before it, a transaction that is gone, or content (the transaction or any of its lines) that no longer
+ * hashes to the stored hash. Then checks the stored head against the last link, and looks for
+ * transactions of the fund that are on no link. Reads the fund's whole journal: for audits, not requests.
+ */
+export async function walkChain(executor: Executor, fundId: string): Promise<ChainReport> {
+  let previousHash = GENESIS_HASH;
+  let walked = 0;
+  let firstBroken: ChainBreak | null = null;
+
+  walk: for (;;) {
+    const links = await rows<{ position: string | number; transaction_id: string; previous_hash: string; hash: string }>(
+      executor,
+      sql`select position, transaction_id, previous_hash, hash from transaction_chain
+           where fund_id = ${fundId} and position > ${walked}
+           order by position limit ${WALK_PAGE}`,
+    );
+    if (!links.length) break;
+    const found = new Map((await getTransactions(executor, links.map((l) => l.transaction_id))).map((t) => [t.id, t]));
+    for (const link of links) {
+      const position = Number(link.position);
+      const t = found.get(link.transaction_id);
+      const broken = (reason: string) => ({ transactionId: link.transaction_id, number: t?.number ?? null, position, reason });
+      if (position !== walked + 1) {
+        firstBroken = broken(`The chain jumps from position ${walked} to ${position}: a link was removed.`);
+      } else if (link.previous_hash !== previousHash) {
+        firstBroken = broken(`Link ${position} does not follow link ${walked}: its previous hash is not that link's hash.`);
+      } else if (!t) {
+        firstBroken = broken(`Transaction ${link.transaction_id} of link ${position} is missing from the journal.`);
+      } else if (linkHash(fundId, position, previousHash, t) !== link.hash) {
+        firstBroken = broken(`Transaction #${t.number} no longer matches its hash: it or one of its lines was changed after posting.`);
+      }
+      if (firstBroken) break walk;
+      walked = position;
+      previousHash = link.hash;
+    }
+  }
+
+  const [head] = await rows<{ length: string | number; head_hash: string }>(
+    executor,
+    sql`select length, head_hash from fund_chains where fund_id = ${fundId}`,
+  );
+  if (!firstBroken) {
+    const length = head ? Number(head.length) : 0;
+    const headHash = head?.head_hash ?? GENESIS_HASH;
+    if (length !== walked || headHash !== previousHash) {
+      const [last] = await rows<{ transaction_id: string; seq: string | number }>(
+        executor,
+        sql`select c.transaction_id, t.seq from transaction_chain c left join transactions t on t.id = c.transaction_id
+             where c.fund_id = ${fundId} and c.position = ${walked}`,
+      );
+      firstBroken = {
+        transactionId: last?.transaction_id ?? '',
+        number: last ? Number(last.seq) : null,
+        position: walked,
+        reason: `The chain's head records ${length} links ending in ${headHash}, but the links end at position ${walked} with ${previousHash}.`,
+      };
+    }
+  }
+
+  const unlinked = await rows<{ id: string; seq: string | number; n: string | number }>(
+    executor,
+    sql`select t.id, t.seq, count(*) over () as n
+          from transactions t
+         where t.id in (select transaction_id from transaction_lines where fund_id = ${fundId}
+                        except select transaction_id from transaction_chain where fund_id = ${fundId})
+         order by t.seq limit 1`,
+  );
+  const first = unlinked[0];
+  if (first && !firstBroken) {
+    firstBroken = {
+      transactionId: first.id,
+      number: Number(first.seq),
+      position: null,
+      reason: head
+        ? `Transaction #${first.seq} has lines in this fund but no link on its chain: it was written outside the ledger.`
+        : `Transaction #${first.seq} was posted before the fund's journal was chained; the fund's next posting links it.`,
+    };
+  }
+  return {
+    fundId,
+    transactions: walked,
+    headHash: walked ? previousHash : null,
+    firstBroken,
+    unlinkedTransactions: first ? Number(first.n) : 0,
+  };
+}

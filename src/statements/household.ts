@@ -1,0 +1,131 @@
+import { sql } from 'drizzle-orm';
+import { type Executor, rows } from '../db/client.js';
+import { notFound } from '../errors.js';
+import { householdBenefits } from '../households/benefits.js';
+import { sum } from '../ledger/money.js';
+import { categoryName, type FundRef, fundsLabel, money, type Period, text } from './common.js';
+import { type Presentation, periodText } from './document.js';
+
+/**
+ * Everything one household received in the period, across funds: paid disbursements and insurance
+ * claims paid by the insurer, dated by payment (a payment the bank returned is not a benefit), by fund
+ * and category. The ID number appears only masked, as everywhere in the service.
+ */
+export interface HouseholdStatement {
+  household: {
+    id: string;
+    code: string;
+    headName: string;
+    idNumberMasked: string;
+    memberCount: number;
+    village: { id: string; code: string; name: string };
+  };
+  period: Period;
+  funds: (FundRef & { categories: { category: string; name: string; count: number; amount: string }[]; total: string })[];
+  items: { date: string; fundCode: string; category: string; name: string; kind: 'disbursement' | 'insurance_claim'; amount: string; reference: string | null }[];
+  total: string;
+}
+
+export async function buildHouseholdStatement(tx: Executor, params: { householdId: string } & Period): Promise<HouseholdStatement> {
+  const { householdId, from, to } = params;
+  const [household] = await rows<{
+    id: string;
+    code: string;
+    head_name: string;
+    id_number_masked: string;
+    member_count: number;
+    village_id: string;
+    village_code: string;
+    village_name: string;
+  }>(
+    tx,
+    sql`select h.id, h.code, h.head_name, h.id_number_masked, h.member_count, v.id as village_id, v.code as village_code, v.name as village_name
+          from households h join villages v on v.id = h.village_id where h.id = ${householdId}`,
+  );
+  if (!household) throw notFound('Household', householdId);
+  const benefits = await householdBenefits(tx, householdId, { from, to });
+  const fundIds = [...new Set(benefits.items.map((b) => b.fundId))];
+  const funds = fundIds.length
+    ? await rows<FundRef>(
+        tx,
+        sql`select id, code, name from funds where id in (${sql.join(
+          fundIds.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )}) order by code collate "C"`,
+      )
+    : [];
+  const codeOf = new Map(funds.map((f) => [f.id, f.code]));
+  return {
+    household: {
+      id: household.id,
+      code: household.code,
+      headName: household.head_name,
+      idNumberMasked: household.id_number_masked,
+      memberCount: Number(household.member_count),
+      village: { id: household.village_id, code: household.village_code, name: household.village_name },
+    },
+    period: { from, to },
+    funds: funds.map((f) => {
+      const mine = benefits.items.filter((b) => b.fundId === f.id);
+      const categories = [...new Set(mine.map((b) => b.category))].sort();
+      return {
+        ...f,
+        categories: categories.map((category) => {
+          const of = mine.filter((b) => b.category === category);
+          return { category, name: categoryName(category), count: of.length, amount: text(sum(of.map((b) => money(b.amount)))) };
+        }),
+        total: text(sum(mine.map((b) => money(b.amount)))),
+      };
+    }),
+    items: benefits.items.map((b) => ({
+      date: String(b.date),
+      fundCode: codeOf.get(b.fundId)!,
+      category: b.category,
+      name: categoryName(b.category),
+      kind: b.kind,
+      amount: b.amount,
+      reference: b.reference,
+    })),
+    total: benefits.total,
+  };
+}
+
+export function presentHouseholdStatement(s: HouseholdStatement): Presentation {
+  const h = s.household;
+  const amount = { header: '金额 Amount', width: 1, align: 'right' as const, money: true };
+  return {
+    title: '农户受益明细 Household benefit statement',
+    fund: fundsLabel(s.funds),
+    period: periodText(s.period.from, s.period.to),
+    subject: `农户 Household：${h.code} ${h.headName}（${h.idNumberMasked}）· ${h.village.name} · ${h.memberCount} 人 persons`,
+    fileName: `household-statement-${h.code}-${s.period.from}-${s.period.to}`,
+    blocks: [
+      { type: 'heading', text: '按基金和类别 By fund and category' },
+      {
+        type: 'table',
+        table: {
+          columns: [{ header: '基金 Fund', width: 2.4 }, { header: '类别 Category', width: 2 }, { header: '笔数 Count', width: 0.6, align: 'right' }, amount],
+          rows: s.funds.flatMap((f) => f.categories.map((c) => [`${f.name} (${f.code})`, `${c.name} ${c.category}`, String(c.count), c.amount])),
+          total: ['合计 Total', '', String(s.items.length), s.total],
+          empty: '本期无受益 No benefits in the period',
+        },
+      },
+      { type: 'heading', text: '明细 Payments' },
+      {
+        type: 'table',
+        table: {
+          columns: [
+            { header: '日期 Date', width: 1 },
+            { header: '基金 Fund', width: 1.3 },
+            { header: '类别 Category', width: 1.6 },
+            { header: '凭据 Reference', width: 1.5 },
+            amount,
+          ],
+          rows: s.items.map((i) => [i.date, i.fundCode, `${i.name} ${i.category}`, i.reference ?? '', i.amount]),
+          total: ['合计 Total', '', '', '', s.total],
+          empty: '本期无受益 No benefits in the period',
+        },
+      },
+    ],
+  };
+}

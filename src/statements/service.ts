@@ -1,0 +1,106 @@
+import type { Db, Executor } from '../db/client.js';
+import { resolvePeriod } from './common.js';
+import { statementDigest } from './digest.js';
+import type { Presentation, Provenance } from './document.js';
+import { buildFundStatement, presentFundStatement } from './fund.js';
+import { buildHouseholdStatement, presentHouseholdStatement } from './household.js';
+import { buildInsuranceStatement, presentInsuranceStatement } from './insurance.js';
+import { buildLedgerStatement, presentLedgerStatement } from './ledger.js';
+import { buildNoticeStatement, presentNotice } from './notice.js';
+import { buildTrialBalanceStatement, presentTrialBalance } from './trial-balance.js';
+import { buildVillageStatement, presentVillageStatement } from './village.js';
+
+export const statementKinds = ['fund', 'ledger', 'trial-balance', 'household', 'village', 'notice', 'insurance'] as const;
+export type StatementKind = (typeof statementKinds)[number];
+
+interface PeriodParams {
+  from?: string;
+  to?: string;
+}
+
+/** What each statement is asked for with: the GET's path and query parameters, `format` aside. */
+export interface StatementParams {
+  fund: { fundId: string } & PeriodParams;
+  ledger: { accountId: string } & PeriodParams;
+  'trial-balance': { fundId: string; asOf?: string };
+  household: { householdId: string } & PeriodParams;
+  village: { villageId: string } & PeriodParams;
+  notice: { villageId: string } & PeriodParams;
+  insurance: { policyId: string };
+}
+
+/**
+ * Each kind: one function that reads its data (a plain object of decimal strings, the same for JSON,
+ * CSV and PDF) and one that lays it out for print. Missing period bounds are resolved here, so the
+ * statement and its digest always carry the exact period.
+ */
+const kinds = {
+  fund: {
+    build: (tx: Executor, p: StatementParams['fund'], today: string) => buildFundStatement(tx, { fundId: p.fundId, ...resolvePeriod(p, today) }),
+    present: presentFundStatement,
+  },
+  ledger: {
+    build: (tx: Executor, p: StatementParams['ledger'], today: string) => buildLedgerStatement(tx, { accountId: p.accountId, ...resolvePeriod(p, today) }),
+    present: presentLedgerStatement,
+  },
+  'trial-balance': {
+    build: (tx: Executor, p: StatementParams['trial-balance'], today: string) => buildTrialBalanceStatement(tx, { fundId: p.fundId, asOf: p.asOf ?? today }),
+    present: presentTrialBalance,
+  },
+  household: {
+    build: (tx: Executor, p: StatementParams['household'], today: string) =>
+      buildHouseholdStatement(tx, { householdId: p.householdId, ...resolvePeriod(p, today) }),
+    present: presentHouseholdStatement,
+  },
+  village: {
+    build: (tx: Executor, p: StatementParams['village'], today: string) => buildVillageStatement(tx, { villageId: p.villageId, ...resolvePeriod(p, today) }),
+    present: presentVillageStatement,
+  },
+  notice: {
+    build: (tx: Executor, p: StatementParams['notice'], today: string) => buildNoticeStatement(tx, { villageId: p.villageId, ...resolvePeriod(p, today) }),
+    present: presentNotice,
+  },
+  insurance: {
+    build: (tx: Executor, p: StatementParams['insurance']) => buildInsuranceStatement(tx, { policyId: p.policyId }),
+    present: presentInsuranceStatement,
+  },
+};
+
+export type StatementData<K extends StatementKind> = Awaited<ReturnType<(typeof kinds)[K]['build']>>;
+export type Statement<K extends StatementKind> = { kind: K } & StatementData<K> & Provenance;
+
+interface Spec<K extends StatementKind> {
+  build(tx: Executor, params: StatementParams[K], today: string): Promise<StatementData<K>>;
+  present(data: StatementData<K>): Presentation;
+}
+const specOf = <K extends StatementKind>(kind: K) => kinds[kind] as unknown as Spec<K>;
+
+export function createStatementService(db: Db, deps: { today(): string }) {
+  /**
+   * All of a statement's reads in one read-only snapshot: a posting committed halfway through cannot
+   * show in one figure and not in another, so a fund statement always reconciles.
+   */
+  function read<K extends StatementKind>(kind: K, params: StatementParams[K]): Promise<StatementData<K>> {
+    const today = deps.today();
+    return db.transaction((tx) => specOf(kind).build(tx, params, today), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+  }
+
+  return {
+    async generate<K extends StatementKind>(kind: K, params: StatementParams[K], by: { id: string; name: string }): Promise<Statement<K>> {
+      const data = await read(kind, params);
+      return { kind, ...data, digest: statementDigest(kind, data), generatedAt: new Date().toISOString(), generatedBy: { id: by.id, name: by.name } };
+    },
+
+    /** Whether the ledger still yields `digest` for these parameters: false for an edited or an outdated printout. */
+    async verify<K extends StatementKind>(kind: K, params: StatementParams[K], digest: string) {
+      const current = statementDigest(kind, await read(kind, params));
+      return { kind, valid: current === digest.toLowerCase(), digest: current };
+    },
+
+    present<K extends StatementKind>(statement: Statement<K>): Presentation {
+      return specOf(statement.kind).present(statement);
+    },
+  };
+}
+
+export type StatementService = ReturnType<typeof createStatementService>;
