@@ -2,11 +2,12 @@ import { sql } from 'drizzle-orm';
 import { type Db, type Executor, rows, type Tx } from '../db/client.js';
 import { recordEvent } from '../events/outbox.js';
 import { DomainError, notFound } from '../errors.js';
-import { type AccountType, type Direction } from './accounts.js';
+import type { AccountType } from './accounts.js';
 import { lockChains } from './chain.js';
 import { nextPeriod, periodEnd, periodOf, periodStart } from './dates.js';
 import { formatMoney, Money, sum } from './money.js';
 import { type FundVerification, verifyFund } from './verify.js';
+import type { TrialBalanceLine } from './queries.js';
 
 /**
  * Monthly accounting periods (会计期间) per fund.
@@ -92,16 +93,7 @@ export interface PeriodView {
   reopenReason: string | null;
 }
 
-export interface PeriodBalance {
-  accountId: string;
-  code: string;
-  name: string;
-  type: AccountType;
-  debitTotal: string;
-  creditTotal: string;
-  balance: string;
-  balanceSide: Direction;
-}
+export type PeriodBalance = TrialBalanceLine;
 
 const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 

@@ -321,20 +321,23 @@ export async function listEntries(
   }));
 }
 
+/** One account in a trial balance or a period's snapshot. */
+export interface TrialBalanceLine {
+  accountId: string;
+  code: string;
+  name: string;
+  type: AccountType;
+  debitTotal: string;
+  creditTotal: string;
+  balance: string;
+  /** The side the balance stands on: what a trial balance prints in its debit or credit column. */
+  balanceSide: Direction;
+}
+
 export interface TrialBalance {
   fundId: string;
   asOf: string;
-  accounts: {
-    accountId: string;
-    code: string;
-    name: string;
-    type: AccountType;
-    debitTotal: string;
-    creditTotal: string;
-    balance: string;
-    /** The side the balance stands on: what a trial balance prints in its debit or credit column. */
-    balanceSide: Direction;
-  }[];
+  accounts: TrialBalanceLine[];
   totals: { debitTotal: string; creditTotal: string; debitBalances: string; creditBalances: string };
   balanced: boolean;
 }
