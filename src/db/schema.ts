@@ -146,6 +146,10 @@ export const apiKeys = pgTable('api_keys', {
   createdBy: text('created_by'),
   createdAt: createdAt(),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  /** After this moment the key is refused, like a revoked one. */
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
+  /** Updated at most once a minute, so that reading it costs a request nothing. */
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
 });
 
 export const idempotencyKeys = pgTable(

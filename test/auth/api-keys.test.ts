@@ -61,6 +61,48 @@ describe.each(backends)('API keys and roles on $name', (backend) => {
     expect(stored).toEqual([]);
   });
 
+  it('lists keys without their tokens, with when each was last used', async () => {
+    const issued = await t.call('POST', '/v1/api-keys', { body: { name: '监测系统', role: 'reader' } });
+    expect((await t.call('GET', '/v1/funds', { token: issued.body.token })).status).toBe(200);
+    const all: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await t.call('GET', `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      all.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const listed = all.find((k) => k.id === issued.body.id);
+    expect(listed).toMatchObject({ name: '监测系统', role: 'reader', revokedAt: null, expiresAt: null });
+    expect(listed.lastUsedAt).toEqual(expect.any(String));
+    expect(JSON.stringify(all)).not.toContain(issued.body.token);
+    expect((await t.call('GET', '/v1/api-keys', { token: issued.body.token })).status).toBe(403);
+  });
+
+  it('revokes a key, effective on the next request', async () => {
+    const issued = await t.call('POST', '/v1/api-keys', { body: { name: 'to revoke', role: 'officer' } });
+    expect((await t.call('GET', '/v1/funds', { token: issued.body.token })).status).toBe(200);
+    const revoked = await t.call('DELETE', `/v1/api-keys/${issued.body.id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revokedAt).toEqual(expect.any(String));
+    const refused = await t.call('GET', '/v1/funds', { token: issued.body.token });
+    expect(refused.status).toBe(401);
+    expect((await t.call('DELETE', `/v1/api-keys/${issued.body.id}`)).body.revokedAt).toBe(revoked.body.revokedAt);
+    expect((await t.call('DELETE', '/v1/api-keys/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+
+  it('refuses a key after its expiry, and an expiry in the past', async () => {
+    const soon = new Date(Date.now() + 3_600_000).toISOString();
+    const issued = await t.call('POST', '/v1/api-keys', { body: { name: 'temporary', role: 'auditor', expiresAt: soon } });
+    expect(issued.status).toBe(201);
+    expect(issued.body.expiresAt).toBe(soon);
+    expect((await t.call('GET', '/v1/funds', { token: issued.body.token })).status).toBe(200);
+    await t.database.db.execute(sql`update api_keys set expires_at = now() - interval '1 second' where id = ${issued.body.id}`);
+    expect((await t.call('GET', '/v1/funds', { token: issued.body.token })).status).toBe(401);
+    const past = await t.call('POST', '/v1/api-keys', { body: { name: 'x', role: 'reader', expiresAt: '2020-01-01T00:00:00+08:00' } });
+    expect(past.status).toBe(400);
+    expect((await t.call('POST', '/v1/api-keys', { body: { name: 'x', role: 'reader', expiresAt: 'tomorrow' } })).status).toBe(400);
+  });
+
   it('refuses an unknown role', async () => {
     const r = await t.call('POST', '/v1/api-keys', { body: { name: 'x', role: 'superuser' } });
     expect(r.status).toBe(400);
