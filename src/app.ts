@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { auditRoutes } from './auth/audit-routes.js';
@@ -21,6 +22,7 @@ import { insuranceRoutes } from './insurance/routes.js';
 import { createHouseholdService } from './households/service.js';
 import { healthRoutes } from './http/health.js';
 import { createWriter } from './http/idempotency.js';
+import { registerProtection } from './http/protection.js';
 import { registerSwagger } from './http/swagger.js';
 import { today } from './ledger/dates.js';
 import { statementRoutes } from './statements/routes.js';
@@ -43,7 +45,13 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
     bodyLimit: 1024 * 1024,
     // A request that cannot finish in this time is cut off rather than holding a connection forever.
     requestTimeout: 30_000,
-    requestIdHeader: 'x-request-id',
+    // A caller's X-Request-Id is kept (it ties our logs and audit rows to theirs) only when it looks like
+    // an id: never free text, never something an ID number could hide in.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) && !/\d{14}/.test(given) ? given : randomUUID();
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -62,6 +70,7 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   };
 
   registerErrorHandling(app);
+  await registerProtection(app, config);
   registerAuth(app, ctx.apiKeys);
   registerAudit(app, database.db);
 

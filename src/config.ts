@@ -16,6 +16,14 @@ const configSchema = z.object({
     .default('illness,disability,accident,disaster,schooling,unemployment,other')
     .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
     .refine((list) => list.length > 0, 'must list at least one risk cause'),
+  // Requests per minute per API key (per client address without one); 0 turns the limit off.
+  LEDGER_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
+  // Browser origins allowed to call the API, comma-separated; none by default (CORS closed).
+  LEDGER_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'each origin is scheme://host[:port], e.g. https://console.example.gov.cn'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // "Today" for accounting dates: a township's day ends at midnight local time, not UTC.
   LEDGER_TIMEZONE: z

@@ -33,6 +33,7 @@ export const errorCodes = {
   invalid_state: 409,
   import_failed: 422,
   reserved_for_operations: 422,
+  rate_limited: 429,
   // Accounting periods.
   period_closed: 422,
   period_not_ended: 422,

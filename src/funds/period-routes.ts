@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { DomainError } from '../errors.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
+import { PERIOD_PATTERN } from '../ledger/dates.js';
 import { problems } from '../http/schemas.js';
 import { idempotencyHeaders } from '../transactions/schemas.js';
 import { createPeriodService } from '../ledger/periods.js';
@@ -8,6 +10,14 @@ import * as s from './period-schemas.js';
 import { fundParams } from './schemas.js';
 
 /** Accounting periods (会计期间) and the tamper-evidence check of a fund's books. */
+function periodCursor(value: string | undefined) {
+  const period = decodeCursor(value, 'string');
+  if (period !== undefined && !PERIOD_PATTERN.test(period)) {
+    throw new DomainError('validation_failed', 'cursor: not a cursor this service issued; use nextCursor from a previous page.');
+  }
+  return period;
+}
+
 export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const periods = createPeriodService(ctx.database.db, { today: ctx.today });
 
@@ -22,7 +32,7 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     },
     handler: async (req) => {
       const { limit } = req.query;
-      const items = await periods.listPeriods(req.params.fundId, { after: decodeCursor(req.query.cursor, 'string'), limit });
+      const items = await periods.listPeriods(req.params.fundId, { after: periodCursor(req.query.cursor), limit });
       return toPage(items, limit, (p) => p.period);
     },
   });

@@ -14,8 +14,17 @@ export interface Benefit {
 }
 
 /**
+ * A paid disbursement stays a benefit of its period unless the bank's return is dated within the window:
+ * a return next month must not change a statement already printed for this one (its digest would fail).
+ * Expects the payment joined as `d` and its failure voucher left-joined as `r`.
+ */
+export const notReturnedBy = (to: string | undefined) =>
+  sql`(r.id is null ${to ? sql`or r.date > ${to}` : sql``})`;
+
+/**
  * Every benefit a household received, across funds: paid disbursements (subsidies, relief, allowances;
- * a payment the bank returned is not a benefit) and paid insurance claims, dated by their payment.
+ * a payment the bank returned within the window is not a benefit) and paid insurance claims, dated by
+ * their payment.
  */
 export async function householdBenefits(executor: Executor, householdId: string, period: { from?: string; to?: string }) {
   const within = (column: ReturnType<typeof sql>) =>
@@ -34,7 +43,8 @@ export async function householdBenefits(executor: Executor, householdId: string,
     sql`select 'disbursement' as kind, d.id, d.fund_id, d.category, d.amount, t.date, d.payment_transaction_id as transaction_id,
                d.bank_reference as reference
           from disbursements d join transactions t on t.id = d.payment_transaction_id
-         where d.household_id = ${householdId} and d.status = 'paid' ${within(sql`t.date`)}
+          left join transactions r on r.id = d.failure_transaction_id
+         where d.household_id = ${householdId} ${within(sql`t.date`)} and ${notReturnedBy(period.to)}
         union all
         select 'insurance_claim', c.id, p.fund_id, 'insurance', c.amount_approved, t.date, c.transaction_id, c.payout_reference
           from insurance_claims c

@@ -33,6 +33,7 @@ const titles: Record<ErrorCode | 'internal_error' | 'payload_too_large' | 'unsup
   invalid_state: 'Not allowed in the current state',
   import_failed: 'Import refused',
   reserved_for_operations: 'Moved only by its operation',
+  rate_limited: 'Too many requests',
   period_closed: 'Accounting period closed',
   period_not_ended: 'Accounting period not ended',
   database_unavailable: 'Database unavailable',

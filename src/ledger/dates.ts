@@ -22,7 +22,8 @@ export function assertNotFuture(date: string, todayDate: string): void {
 }
 
 /** An accounting period: a calendar month written YYYY-MM. */
-export const PERIOD_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+// Years from 1900: Date.UTC reads years below 100 as 19xx, and no fund's books start earlier.
+export const PERIOD_PATTERN = /^(19\d\d|[2-9]\d\d\d)-(0[1-9]|1[0-2])$/;
 
 export const periodOf = (date: string): string => date.slice(0, 7);
 

@@ -306,7 +306,8 @@ export function createPeriodService(db: Db, deps: { today(): string }) {
 
     async verify(fundId: string, anchor?: { position: number; hash: string }): Promise<FundVerification> {
       await assertFund(db, fundId);
-      return verifyFund(db, fundId, anchor);
+      // One snapshot for the walk, the head and the balances: a posting committing meanwhile must not look like tampering.
+      return db.transaction((tx) => verifyFund(tx, fundId, anchor), { isolationLevel: 'repeatable read', accessMode: 'read only' });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { type Executor, rows } from '../db/client.js';
+import { notReturnedBy } from '../households/benefits.js';
 import { sum } from '../ledger/money.js';
 import { categoryName, fundsLabel, money, type Period, text, type VillageRef, villageRef } from './common.js';
 import { type Presentation, periodText } from './document.js';
@@ -48,7 +49,8 @@ export async function buildNoticeStatement(tx: Executor, params: { villageId: st
                x.amount::text as amount
           from (select d.household_id, d.fund_id, d.category, t.date, d.amount, d.id
                   from disbursements d join transactions t on t.id = d.payment_transaction_id
-                 where d.status = 'paid' and t.date between ${from} and ${to}
+                  left join transactions r on r.id = d.failure_transaction_id
+                 where t.date between ${from} and ${to} and ${notReturnedBy(to)}
                 union all
                 select c.household_id, p.fund_id, 'insurance', t.date, c.amount_approved, c.id
                   from insurance_claims c join insurance_policies p on p.id = c.policy_id join transactions t on t.id = c.transaction_id

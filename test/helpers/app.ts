@@ -23,9 +23,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(backend: Backend): Promise<TestApp> {
+/** `env` adds configuration; the rate limit is off unless a test sets it (tests send bursts on purpose). */
+export async function startApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
   const database = await backend.open();
-  const config = loadConfig({ LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', LEDGER_RATE_LIMIT: '0', ...env });
   const app = await buildApp({ config, database, idHashKey: ID_HASH_KEY });
   await app.ready();
 

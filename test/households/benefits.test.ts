@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/database.js';
 import { createHousehold, createPreventionFund, createVillage } from '../helpers/fixtures.js';
@@ -76,5 +76,37 @@ describe.each(backends)('household benefits across funds on $name', (backend) =>
     // Other systems read it with a reader key.
     const reader = await t.keyFor('reader');
     expect((await t.call('GET', `/v1/households/${householdId}/benefits`, { token: reader })).body.total).toBe('33300.00');
+  });
+
+  it("keeps a month's benefits and notice as printed when the bank returns a payment the next month", async () => {
+    const [maker, checker] = [await t.keyFor('officer'), await t.keyFor('officer')];
+    const village = await createVillage(t, '白水村');
+    const householdId = await createHousehold(t, village, '2025-01-01', '周小平');
+    const fund = await createPreventionFund(t);
+    await t.call('POST', `/v1/funds/${fund.fundId}/income`, { body: { source: 'donation', payer: '某银行', date: '2026-01-02', amount: '5000.00' } });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2026-11-15T04:00:00Z'));
+      const d = await t.call('POST', '/v1/disbursements', {
+        body: { fundId: fund.fundId, householdId, category: 'living_allowance', amount: '300.00', date: '2026-11-15' },
+        token: maker,
+      });
+      await t.call('POST', `/v1/disbursements/${d.body.id}/approve`, { token: checker });
+      expect((await t.call('POST', `/v1/disbursements/${d.body.id}/pay`, { body: { bankReference: 'NOV' }, token: maker })).status).toBe(200);
+      const november = `from=2026-11-01&to=2026-11-30`;
+      const notice = await t.call('GET', `/v1/villages/${village}/notice?${november}`);
+      expect(notice.status).toBe(200);
+
+      vi.setSystemTime(new Date('2026-12-05T04:00:00Z'));
+      expect((await t.call('POST', `/v1/disbursements/${d.body.id}/fail`, { body: { reason: '银行退回' }, token: maker })).status).toBe(200);
+      expect((await t.call('GET', `/v1/households/${householdId}/benefits?${november}`)).body.total).toBe('300.00');
+      expect((await t.call('GET', `/v1/households/${householdId}/benefits?from=2026-11-01&to=2026-12-31`)).body.total).toBe('0.00');
+      const verified = await t.call('POST', '/v1/statements/verify', {
+        body: { kind: 'notice', params: { villageId: village, from: '2026-11-01', to: '2026-11-30' }, digest: notice.body.digest },
+      });
+      expect(verified.body.valid).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
