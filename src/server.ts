@@ -1,6 +1,7 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
+import { loggerOptions } from './http/logging.js';
 import { resolveIdHashKey } from './secrets.js';
 
 async function main() {
@@ -28,7 +29,7 @@ async function main() {
     config,
     database,
     idHashKey,
-    logger: { level: config.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'] },
+    logger: loggerOptions(config.LOG_LEVEL),
   });
 
   const bootstrap = await app.ctx.apiKeys.bootstrapAdmin();

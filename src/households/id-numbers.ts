@@ -22,3 +22,6 @@ export const maskIdNumber = (value: string) => `${value.slice(0, 4)}${'*'.repeat
 
 /** What the database keeps instead of the ID number: equal numbers give equal hashes, only with the key. */
 export const hashIdNumber = (key: string, value: string) => createHmac('sha256', key).update(value.toUpperCase()).digest('hex');
+
+/** Cuts anything that could be an ID number (a run of 14 or more digits) out of a text about to be shown or logged. */
+export const hideIdNumbers = (text: string) => text.replace(/\d{14,}[\dXx]?/g, '[ID number hidden]');

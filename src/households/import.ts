@@ -53,7 +53,7 @@ import { DomainError, type ErrorCode } from '../errors.js';
 import { code as codeRule, text } from '../http/schemas.js';
 import { isCalendarDate } from '../ledger/dates.js';
 import { type CsvRecord, parseCsv } from './csv.js';
-import { idNumberProblem } from './id-numbers.js';
+import { hideIdNumbers, idNumberProblem } from './id-numbers.js';
 import { type HouseholdService, type MonitoringCategory, monitoringCategories } from './service.js';
 
 export interface ImportProgress {
@@ -221,8 +221,6 @@ interface State {
 /**
  * Problems found so far. A column is named as the file names it (label), so the reader finds it.
  */
-/** Anything that could be an ID number (a run of 14 or more digits) is cut from what a report echoes. */
-const redact = (text: string) => text.replace(/\d{14,}[\dXx]?/g, '[ID number hidden]');
 
 class Problems {
   readonly list: RowError[] = [];
@@ -230,7 +228,7 @@ class Problems {
   // Messages quote cells (a date, a village code) to say what was wrong; a misplaced ID number must never be among them.
   add(line: number, column: Column | string | null, message: string, code: ErrorCode = 'validation_failed') {
     const name = column === null ? null : ((this.label as Record<string, string>)[column] ?? column);
-    this.list.push({ line, column: name === null ? null : redact(name), code, message: redact(message) });
+    this.list.push({ line, column: name === null ? null : hideIdNumbers(name), code, message: hideIdNumbers(message) });
   }
   get any() {
     return this.list.length > 0;
