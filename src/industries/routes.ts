@@ -98,8 +98,8 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       response: { 200: page(s.dividend), ...problems(404) },
     },
     handler: async (req) => {
-      const { limit } = req.query;
-      const items = await industries.listDividends(req.params.industryId, { limit, after: decodeCursor(req.query.cursor, 'number') });
+      const { from, to, limit } = req.query;
+      const items = await industries.listDividends(req.params.industryId, { from, to, limit, after: decodeCursor(req.query.cursor, 'number') });
       return toPage(
         items.map(({ seq: _seq, ...d }) => d),
         limit,

@@ -104,7 +104,7 @@ export const dividend = z
   })
   .meta({ id: 'Dividend' });
 
-export const listDividendsQuery = z.strictObject({ limit, cursor });
+export const listDividendsQuery = z.strictObject({ from: calendarDate.optional(), to: calendarDate.optional(), limit, cursor });
 
 export const villageAllocationsQuery = z.strictObject({
   asOf: calendarDate.optional().meta({ description: 'End of this day (by accounting date); the current figures when omitted' }),

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { type Db, type Executor, rows, type Tx } from '../db/client.js';
 import {
   accounts,
@@ -399,10 +399,19 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
     },
 
     /** In posting order; `after` is the voucher number of the last dividend read. */
-    async listDividends(industryId: string, page: { after?: number; limit: number }) {
+    async listDividends(industryId: string, page: { from?: string; to?: string; after?: number; limit: number }) {
       const [found] = await db.select({ id: industries.id }).from(industries).where(eq(industries.id, industryId));
       if (!found) throw notFound('Industry', industryId);
-      return dividendViews(db, and(eq(dividends.industryId, industryId), page.after !== undefined ? gt(transactions.seq, page.after) : undefined), page.limit);
+      return dividendViews(
+        db,
+        and(
+          eq(dividends.industryId, industryId),
+          page.from ? gte(dividends.date, page.from) : undefined,
+          page.to ? lte(dividends.date, page.to) : undefined,
+          page.after !== undefined ? gt(transactions.seq, page.after) : undefined,
+        ),
+        page.limit,
+      );
     },
 
     /**

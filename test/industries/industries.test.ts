@@ -257,6 +257,9 @@ describe.each(backends)('industries and dividends on $name', (backend) => {
     expect(rest.body.items.map((d: any) => d.dividendId)).toEqual([later.body.dividendId]);
     expect(rest.body.nextCursor).toBeNull();
     expect(rest.body.items[0].allocations).toEqual(later.body.allocations);
+
+    const in2026 = await t.call('GET', `/v1/industries/${industry.id}/dividends?from=2026-01-01&to=2026-12-31`);
+    expect(in2026.body.items.map((d: any) => d.date)).toEqual(['2026-01-01', '2026-09-30']);
   });
 
   it('refuses a new version that would start before the latest one or before a dividend already split', async () => {
