@@ -12,7 +12,7 @@ import { periodRoutes } from './funds/period-routes.js';
 import { createFundService } from './funds/service.js';
 import { registerAudit } from './http/audit.js';
 import { registerAuth } from './http/auth.js';
-import { registerErrorHandling } from './http/errors.js';
+import { answerFrameworkError, registerErrorHandling } from './http/errors.js';
 import { disbursementsRoutes } from './disbursements/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { householdImportRoutes } from './households/import-routes.js';
@@ -42,6 +42,8 @@ export const API_VERSION = '1.0.0';
 export async function buildApp({ config, database, idHashKey, logger = false }: BuildOptions) {
   const app = Fastify({
     logger,
+    // The router's own refusals (broken percent-encoding, over-long parameters) answer as problems too.
+    frameworkErrors: answerFrameworkError,
     bodyLimit: 1024 * 1024,
     // A request that cannot finish in this time is cut off rather than holding a connection forever.
     requestTimeout: 30_000,

@@ -94,3 +94,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     sendProblem(reply, problem('not_found', 404, `No route ${request.method} ${request.url.split('?')[0]}.`, { instance: request.url })),
   );
 }
+
+/**
+ * Fastify's `frameworkErrors` option: the router refuses a URL with broken percent-encoding or an over-long
+ * path parameter before any hook or error handler runs, and by default answers plain JSON, not a problem.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(reply, toProblem(error, request));
+}
