@@ -1,7 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { type Db, type Executor, rows, type Tx } from '../db/client.js';
 import {
-  accounts,
   distributionRules,
   distributionRuleVillages,
   dividendAllocations,
