@@ -46,9 +46,11 @@ const table = (rows: string[][]) => {
   }
 };
 
-// Two finance officers of the township: one records, the other approves (maker–checker).
-const recorder = (await api('POST', '/v1/api-keys', { name: '王会计 (records)', role: 'officer' })).token as string;
-const approver = (await api('POST', '/v1/api-keys', { name: '李审核 (approves)', role: 'officer' })).token as string;
+// Two finance officers of the township: one records, the other approves and pays (maker–checker).
+// Both keys reach 红旗乡 only: its fund, its villages and households, and nothing of other townships.
+const scopes = { townships: ['红旗乡'] };
+const recorder = (await api('POST', '/v1/api-keys', { name: '王会计 (records)', role: 'officer', scopes })).token as string;
+const approver = (await api('POST', '/v1/api-keys', { name: '李审核 (approves)', role: 'approver', scopes })).token as string;
 
 const village = ([key, name]: [string, string]) => api('POST', '/v1/villages', { code: code(key), name, township: '红旗乡', county: '某县' }, recorder);
 const [qingshan, hongxing, baishui, shiqiao] = await Promise.all(
@@ -66,8 +68,9 @@ const township = await api(
     template: 'prevention',
     allowedCategories: ['medical_subsidy', 'living_allowance', 'temporary_relief'],
     yearlyCaps: { medical_subsidy: '10000.00', temporary_relief: '5000.00' },
+    township: '红旗乡',
   },
-  recorder,
+  // Opening a fund is the county administrator's: the bootstrap admin here.
 );
 
 // The beef-cattle enterprise built with east–west cooperation money: 40 % to 青山村, 60 % shared.
@@ -120,7 +123,7 @@ for (const [i, h] of households.entries()) {
 const pay = async (body: object, bankReference: string) => {
   const requested = await api('POST', '/v1/disbursements', body, recorder);
   await api('POST', `/v1/disbursements/${requested.id}/approve`, undefined, approver);
-  return api('POST', `/v1/disbursements/${requested.id}/pay`, { bankReference }, recorder);
+  return api('POST', `/v1/disbursements/${requested.id}/pay`, { bankReference }, approver);
 };
 await pay(
   { fundId: township.id, householdId: registered[0].id, category: 'medical_subsidy', amount: '3000.00', date: '2026-11-25', villageId: hongxing.id },
@@ -140,7 +143,7 @@ const batch = await api(
   recorder,
 );
 await api('POST', `/v1/disbursement-batches/${batch.id}/approve`, undefined, approver);
-await api('POST', `/v1/disbursement-batches/${batch.id}/pay`, { bankReference: '一卡通-202611-生活补助' }, recorder);
+await api('POST', `/v1/disbursement-batches/${batch.id}/pay`, { bankReference: '一卡通-202611-生活补助' }, approver);
 
 // The county's poverty-prevention insurance: a bank's 2,500,000.00 donation pays the premium.
 const county = await api(
@@ -154,9 +157,11 @@ const county = await api(
     template: 'prevention',
     allowedCategories: ['insurance'],
   },
-  recorder,
 );
-await api('POST', `/v1/funds/${county.id}/income`, { source: 'donation', payer: '某银行', date: '2026-01-05', amount: '2500000.00', reference: '捐赠-2026-01' }, recorder);
+// The county's own officers: their keys reach the county fund, and through it every village of the county.
+const countyRecorder = (await api('POST', '/v1/api-keys', { name: '县财政 赵会计', role: 'officer', scopes: { funds: [county.id] } })).token as string;
+const countyApprover = (await api('POST', '/v1/api-keys', { name: '县财政 钱审核', role: 'approver', scopes: { funds: [county.id] } })).token as string;
+await api('POST', `/v1/funds/${county.id}/income`, { source: 'donation', payer: '某银行', date: '2026-01-05', amount: '2500000.00', reference: '捐赠-2026-01' }, countyRecorder);
 const policy = await api(
   'POST',
   '/v1/insurance-policies',
@@ -169,18 +174,18 @@ const policy = await api(
     coverTo: '2026-12-31',
     coveredPopulation: '全县农业人口',
   },
-  recorder,
+  countyRecorder,
 );
-await api('POST', `/v1/insurance-policies/${policy.id}/premium`, { date: '2026-01-10', amount: '2500000.00', reference: '保费-2026' }, recorder);
+await api('POST', `/v1/insurance-policies/${policy.id}/premium`, { date: '2026-01-10', amount: '2500000.00', reference: '保费-2026' }, countyRecorder);
 for (const [household, cause, amount, date] of [
   [registered[0], 'illness', '30000.00', '2026-06-12'],
   [registered[2], 'illness', '9000.00', '2026-08-03'],
 ] as const) {
-  const claim = await api('POST', '/v1/insurance-claims', { policyId: policy.id, householdId: household.id, cause, date, amountClaimed: amount }, recorder);
-  await api('POST', `/v1/insurance-claims/${claim.id}/approve`, { amountApproved: amount }, approver);
-  await api('POST', `/v1/insurance-claims/${claim.id}/pay`, { payoutReference: `理赔-${date}`, date }, recorder);
+  const claim = await api('POST', '/v1/insurance-claims', { policyId: policy.id, householdId: household.id, cause, date, amountClaimed: amount }, countyRecorder);
+  await api('POST', `/v1/insurance-claims/${claim.id}/approve`, { amountApproved: amount }, countyApprover);
+  await api('POST', `/v1/insurance-claims/${claim.id}/pay`, { payoutReference: `理赔-${date}`, date }, countyApprover);
 }
-await api('POST', '/v1/insurance-claims', { policyId: policy.id, householdId: registered[3].id, cause: 'accident', date: '2026-11-02', amountClaimed: '6000.00' }, recorder);
+await api('POST', '/v1/insurance-claims', { policyId: policy.id, householdId: registered[3].id, cause: 'accident', date: '2026-11-02', amountClaimed: '6000.00' }, countyRecorder);
 
 // What the books say.
 for (const fund of [township, county]) {
@@ -203,7 +208,7 @@ table(rows);
 const figures = (await api('GET', `/v1/insurance-policies/${policy.id}`)).figures;
 console.log(`\n防贫保 policy: premium ${figures.premiumPaid}, ${figures.householdsPaid} households paid ${figures.paidOut}, pool ${figures.poolBalance}`);
 
-const benefits = await api('GET', `/v1/households/${registered[0].id}/benefits`, undefined, approver);
+const benefits = await api('GET', `/v1/households/${registered[0].id}/benefits`);
 console.log(`\nBenefits of ${registered[0].headName} (${registered[0].idNumberMasked}):`);
 table([...benefits.totalsByCategory.map((c: any) => [c.category, `${c.count}×`, c.amount]), ['total', '', benefits.total]]);
 

@@ -22,7 +22,9 @@ import { insuranceRoutes } from './insurance/routes.js';
 import { createHouseholdService } from './households/service.js';
 import { healthRoutes } from './http/health.js';
 import { createWriter } from './http/idempotency.js';
+import { registerNameMasking } from './http/privacy.js';
 import { registerProtection } from './http/protection.js';
+import { registerScopeGuard } from './http/scope.js';
 import { registerSwagger } from './http/swagger.js';
 import { today } from './ledger/dates.js';
 import { statementRoutes } from './statements/routes.js';
@@ -74,6 +76,8 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   registerErrorHandling(app);
   await registerProtection(app, config);
   registerAuth(app, ctx.apiKeys);
+  registerScopeGuard(app, database.db);
+  registerNameMasking(app);
   registerAudit(app, database.db);
 
   await registerSwagger(app, {

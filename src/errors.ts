@@ -34,6 +34,8 @@ export const errorCodes = {
   import_failed: 422,
   reserved_for_operations: 422,
   rate_limited: 429,
+  // Access control.
+  last_admin: 409,
   // Accounting periods.
   period_closed: 422,
   period_not_ended: 422,

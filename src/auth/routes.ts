@@ -4,12 +4,22 @@ import type { AppContext } from '../context.js';
 import { cursor, decodeCursor, limit, page, toPage } from '../http/pagination.js';
 import { id, problems, text } from '../http/schemas.js';
 import { roles } from './roles.js';
+import { ENV_ADMIN_ID } from './service.js';
+
+const scopes = z
+  .object({
+    townships: z.array(text(100)).max(500).default([]).meta({ description: 'Townships whose funds, villages and households the key reaches' }),
+    funds: z.array(id).max(500).default([]).meta({ description: 'Funds the key reaches (a county fund, one without a township, also reaches every village)' }),
+    all: z.boolean().default(false).meta({ description: 'The whole ledger: instead of naming townships and funds' }),
+  })
+  .meta({ id: 'ApiKeyScopes' });
 
 const apiKey = z
   .object({
     id: z.string(),
     name: z.string(),
     role: z.enum(roles),
+    scopes: scopes.nullable().meta({ description: 'Null for admin and auditor keys, which reach the whole ledger' }),
     createdBy: z.string().nullable(),
     createdAt: z.string(),
     expiresAt: z.string().nullable(),
@@ -28,9 +38,15 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     schema: {
       tags: ['api keys'],
       summary: 'Issue an API key for a role; the token is shown once',
+      description:
+        'Officer, approver and reader keys need `scopes`: the townships and funds they reach, or `{"all": true}`. ' +
+        'Admin and auditor keys reach the whole ledger and take no scopes.',
       body: z.strictObject({
         name: text(200),
         role: z.enum(roles),
+        scopes: z
+          .strictObject({ townships: z.array(text(100)).max(500).optional(), funds: z.array(id).max(500).optional(), all: z.boolean().optional() })
+          .optional(),
         expiresAt: z.iso
           .datetime({ offset: true, error: 'an ISO 8601 moment with its offset, e.g. 2027-06-30T00:00:00+08:00' })
           .optional()
@@ -61,9 +77,12 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     schema: {
       tags: ['api keys'],
       summary: 'Revoke an API key: refused from the next request on',
-      params: z.object({ keyId: id }),
-      response: { 200: apiKey, ...problems(403, 404) },
+      description:
+        `\`${ENV_ADMIN_ID}\` switches off the LEDGER_ADMIN_TOKEN bootstrap token for good (refused even while still set), ` +
+        'once another admin key exists. The last admin cannot be revoked (409 `last_admin`).',
+      params: z.object({ keyId: z.union([id, z.literal(ENV_ADMIN_ID)]) }),
+      response: { 200: apiKey, ...problems(403, 404, 409) },
     },
-    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => ctx.apiKeys.revoke(tx, req.params.keyId)),
+    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => ctx.apiKeys.revoke(tx, req.params.keyId, req.principal.id)),
   });
 };

@@ -35,6 +35,8 @@ export const funds = pgTable('funds', {
   allowedCategories: jsonb('allowed_categories').$type<string[]>().notNull().default([]),
   /** Per household, per calendar year and category: the most it may receive, as decimal strings. */
   yearlyCaps: jsonb('yearly_caps').$type<Record<string, string>>().notNull().default({}),
+  /** The township that keeps the fund (村账乡管); none for a county fund. Decides which scoped keys see it. */
+  township: text('township'),
   createdAt: createdAt(),
 });
 
@@ -141,8 +143,10 @@ export const accountDailyTotals = pgTable(
 export const apiKeys = pgTable('api_keys', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
-  role: text('role', { enum: ['admin', 'officer', 'auditor', 'reader'] }).notNull(),
+  role: text('role', { enum: ['admin', 'officer', 'approver', 'auditor', 'reader'] }).notNull(),
   tokenHash: text('token_hash').notNull().unique(),
+  /** What an officer, approver or reader key may reach; null for admin and auditor keys, which reach everything. */
+  scopes: jsonb('scopes').$type<{ townships: string[]; funds: string[]; all: boolean }>(),
   createdBy: text('created_by'),
   createdAt: createdAt(),
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
@@ -150,6 +154,13 @@ export const apiKeys = pgTable('api_keys', {
   expiresAt: timestamp('expires_at', { withTimezone: true }),
   /** Updated at most once a minute, so that reading it costs a request nothing. */
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+}, (t) => [check('api_keys_scopes_check', sql`(${t.scopes} is null) = (${t.role} in ('admin', 'auditor'))`)]);
+
+/** Environment admin tokens (LEDGER_ADMIN_TOKEN) an admin has switched off, by hash: refused even while still set. */
+export const disabledEnvTokens = pgTable('disabled_env_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  disabledBy: text('disabled_by').notNull(),
+  disabledAt: timestamp('disabled_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
 export const idempotencyKeys = pgTable(

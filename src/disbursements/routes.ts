@@ -22,7 +22,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   const tags = ['disbursements'];
 
   app.post('/v1/disbursements', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags,
       summary: 'Request a payment to a monitored household (医疗补贴, 生活补助, 临时救助 …)',
@@ -48,7 +48,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
     },
     handler: async (req) => {
       const { cursor, ...filter } = req.query;
-      const items = await disbursements.list({ ...filter, after: decodePosition(cursor) });
+      const items = await disbursements.list({ ...filter, after: decodePosition(cursor), reach: req.principal.reach });
       return toPage(items, filter.limit, (d) => `${d.date}/${d.id}`);
     },
   });
@@ -60,7 +60,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   });
 
   app.post('/v1/disbursements/:disbursementId/approve', {
-    config: { permission: 'write' },
+    config: { permission: 'approve' },
     schema: {
       tags,
       summary: 'Approve a requested disbursement and reserve its money (maker–checker: another key than the requester)',
@@ -76,7 +76,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   });
 
   app.post('/v1/disbursements/:disbursementId/pay', {
-    config: { permission: 'write' },
+    config: { permission: 'approve' },
     schema: {
       tags,
       summary: 'Record the bank payment of an approved disbursement (Dr expense / Cr bank_reserved)',
@@ -92,7 +92,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   });
 
   app.post('/v1/disbursements/:disbursementId/fail', {
-    config: { permission: 'write' },
+    config: { permission: 'approve' },
     schema: {
       tags,
       summary: 'Fail a disbursement or one line of a batch: release its reservation, or post the bank’s return of a paid one',
@@ -108,7 +108,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   });
 
   app.post('/v1/disbursement-batches', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags,
       summary: 'Request a batch of payments, e.g. a monthly living allowance (生活补助), one line per household',
@@ -143,7 +143,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   });
 
   app.post('/v1/disbursement-batches/:batchId/approve', {
-    config: { permission: 'write' },
+    config: { permission: 'approve' },
     schema: {
       tags,
       summary: 'Approve every requested line of a batch with one reservation (maker–checker: another key than the requester)',
@@ -161,7 +161,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   });
 
   app.post('/v1/disbursement-batches/:batchId/pay', {
-    config: { permission: 'write' },
+    config: { permission: 'approve' },
     schema: {
       tags,
       summary: 'Pay every approved line of a batch with one voucher: one expense line per household, one bank_reserved line',

@@ -1,4 +1,7 @@
 import { and, asc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { assertChecker } from '../auth/maker-checker.js';
+import { fundInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import type { Db, Executor, Tx } from '../db/client.js';
 import { disbursementBatches, disbursements, funds, householdMonitoring, households, villages } from '../db/schema.js';
 import { DomainError, type ErrorCode, notFound } from '../errors.js';
@@ -43,6 +46,8 @@ export interface DisbursementFilter {
   to?: string;
   after?: { date: string; id: string };
   limit: number;
+  /** The caller's reach: only its funds' disbursements. */
+  reach: Reach | null;
 }
 
 export interface DisbursementDeps {
@@ -479,6 +484,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
     async list(filter: DisbursementFilter) {
       const conditions: (SQL | undefined)[] = [
         filter.fundId ? eq(disbursements.fundId, filter.fundId) : undefined,
+        fundInReach(filter.reach, disbursements.fundId),
         filter.householdId ? eq(disbursements.householdId, filter.householdId) : undefined,
         filter.villageId ? eq(disbursements.villageId, filter.villageId) : undefined,
         filter.category ? eq(disbursements.category, filter.category) : undefined,
@@ -543,9 +549,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
       if (row.status !== 'requested') {
         throw new DomainError('invalid_state', `Disbursement ${id} is ${row.status}; only a requested disbursement can be approved.`, { currentStatus: row.status });
       }
-      if (row.requestedBy === actor) {
-        throw new DomainError('approver_is_requester', `Disbursement ${id} was requested with this API key; another officer's key must approve it.`);
-      }
+      assertChecker(`Disbursement ${id}`, row.requestedBy, actor, 'approve');
       const fund = await openFund(tx, row.fundId);
       assertPayable(fund, row.category);
       // Under the household's lock, approvals of its payments run one at a time, so the cap cannot be crossed by two at once.
@@ -586,6 +590,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
         });
       }
       if (row.status !== 'approved') throw new DomainError('invalid_state', `Disbursement ${id} is ${row.status}; it cannot be paid.`, { currentStatus: row.status });
+      assertChecker(`Disbursement ${id}`, row.requestedBy, actor, 'pay');
       await assertMonitored(tx, household, row.date, 'payment');
       const memo = `${household.code} · disbursement ${row.id}`;
       const posted = await postTransaction(
@@ -748,9 +753,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
       if (batch.status !== 'requested') {
         throw new DomainError('invalid_state', `Batch ${id} is ${batch.status}; only a requested batch can be approved.`, { currentStatus: batch.status });
       }
-      if (batch.requestedBy === actor) {
-        throw new DomainError('approver_is_requester', `Batch ${id} was requested with this API key; another officer's key must approve it.`);
-      }
+      assertChecker(`Batch ${id}`, batch.requestedBy, actor, 'approve');
       const fund = await openFund(tx, batch.fundId);
       assertPayable(fund, batch.category);
       // Every line in the order the batch shows them, so that a refused line's index is its place in GET.
@@ -825,6 +828,7 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
         });
       }
       if (batch.status !== 'approved') throw new DomainError('invalid_state', `Batch ${id} is ${batch.status}; it cannot be paid.`, { currentStatus: batch.status });
+      assertChecker(`Batch ${id}`, batch.requestedBy, actor, 'pay');
       // Every line in the order the batch shows them, so that a refused line's index is its place in GET.
       const lines = await tx
         .select({ row: disbursements, householdCode: households.code })

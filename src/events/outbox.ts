@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm';
+import { fundInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import { type Executor, rows, type Tx } from '../db/client.js';
 import { events } from '../db/schema.js';
 
@@ -47,7 +49,8 @@ export async function readEvents(
   executor: Executor,
   after: EventPosition | undefined,
   limit: number,
-  filter: { fundId?: string; type?: string } = {},
+  /** reach: only events of funds it covers (events of no fund — households — need the whole ledger). */
+  filter: { fundId?: string; type?: string; reach?: Reach | null } = {},
 ): Promise<StoredEvent[]> {
   const found = await rows<{
     id: string | number;
@@ -65,6 +68,7 @@ export async function readEvents(
          where xid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
            ${after ? sql`and (xid, id) > (${after.xid}, ${after.id})` : sql``}
            ${filter.fundId ? sql`and fund_id = ${filter.fundId}` : sql``}
+           ${filter.reach ? sql`and ${fundInReach(filter.reach, sql`fund_id`)}` : sql``}
            ${filter.type ? sql`and (type = ${filter.type} or type like ${`${filter.type}.%`})` : sql``}
          order by xid, id
          limit ${limit}`,

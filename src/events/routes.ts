@@ -51,7 +51,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
     handler: async (req) => {
       const after = decode(req.query.after);
       const { limit: pageSize, fundId, type } = req.query;
-      const items = await readEvents(ctx.database.db, after, pageSize, { fundId, type });
+      const items = await readEvents(ctx.database.db, after, pageSize, { fundId, type, reach: req.principal.reach });
       const last = items.at(-1);
       return {
         items: items.map(({ xid: _xid, ...e }) => e),

@@ -108,7 +108,7 @@ export const incomeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   const income = createIncomeService(ctx.database.db, { today: ctx.today });
 
   app.post('/v1/funds/:fundId/income', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['income'],
       summary: 'Record a donation (捐赠) or fiscal transfer (财政转移) received into the fund',

@@ -75,7 +75,7 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   });
 
   app.get('/v1/funds/:fundId/verify', {
-    config: { permission: 'read' },
+    config: { permission: 'report' },
     schema: {
       tags: ['periods'],
       summary: "Verify a fund's hash chain and recompute its balances from the lines (200 either way)",

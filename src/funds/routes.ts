@@ -12,7 +12,7 @@ export const fundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   const statements = createStatementService(ctx.database.db, { today: ctx.today });
 
   app.post('/v1/funds', {
-    config: { permission: 'write' },
+    config: { permission: 'admin' },
     schema: { tags: ['funds'], summary: 'Create a fund (专项基金), optionally with the standard prevention chart', body: s.createFundBody, response: { 201: s.fund, ...problems(403, 409) } },
     handler: (req, reply) => write(req, reply, 201, (tx) => funds.createFund(tx, req.body)),
   });
@@ -21,7 +21,7 @@ export const fundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     config: { permission: 'read' },
     schema: { tags: ['funds'], summary: 'List funds by code', querystring: s.listQuery, response: { 200: page(s.fund), ...problems() } },
     handler: async (req) => {
-      const items = await funds.listFunds({ afterCode: decodeCursor(req.query.cursor, 'string'), limit: req.query.limit });
+      const items = await funds.listFunds({ afterCode: decodeCursor(req.query.cursor, 'string'), limit: req.query.limit, reach: req.principal.reach });
       return toPage(items, req.query.limit, (f) => f.code);
     },
   });
@@ -33,7 +33,7 @@ export const fundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   });
 
   app.patch('/v1/funds/:fundId', {
-    config: { permission: 'write' },
+    config: { permission: 'admin' },
     schema: {
       tags: ['funds'],
       summary: "Change a fund's name, purpose, allowed categories or yearly caps",
@@ -45,7 +45,7 @@ export const fundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   });
 
   app.post('/v1/funds/:fundId/accounts', {
-    config: { permission: 'write' },
+    config: { permission: 'admin' },
     schema: {
       tags: ['accounts'],
       summary: 'Open an account in a fund',

@@ -15,9 +15,15 @@ export const fund = z
     template: z.enum(templates).nullable(),
     allowedCategories: z.array(z.enum(categories)),
     yearlyCaps: z.partialRecord(z.enum(categories), money),
+    township: z.string().nullable().meta({ description: 'The township keeping the fund; null for a county fund' }),
     createdAt: z.string(),
   })
   .meta({ id: 'Fund' });
+
+const township = text(100).meta({
+  description: 'The township keeping the fund (村账乡管): its scoped keys reach the fund. Leave out for a county fund.',
+  examples: ['某乡'],
+});
 
 const allowedCategories = z
   .array(z.enum(categories))
@@ -38,6 +44,7 @@ export const createFundBody = z
     template: z.enum(templates).optional().meta({ description: 'Open the standard chart of accounts (see README)' }),
     allowedCategories: allowedCategories.optional(),
     yearlyCaps: yearlyCaps.optional(),
+    township: township.optional(),
   })
   .refine((f) => !f.template || f.allowedCategories, {
     error: 'a fund opened from a template declares allowedCategories, the payments it may make',
@@ -45,7 +52,13 @@ export const createFundBody = z
   });
 
 export const updateFundBody = z
-  .strictObject({ name: text(200).optional(), purpose: text(1000).optional(), allowedCategories: allowedCategories.optional(), yearlyCaps: yearlyCaps.optional() })
+  .strictObject({
+    name: text(200).optional(),
+    purpose: text(1000).optional(),
+    allowedCategories: allowedCategories.optional(),
+    yearlyCaps: yearlyCaps.optional(),
+    township: township.nullable().optional().meta({ description: 'Move the fund to another township, or null to make it a county fund' }),
+  })
   .refine((f) => Object.keys(f).length > 0, { error: 'name at least one field to change' });
 
 export const account = z

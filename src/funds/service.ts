@@ -1,4 +1,6 @@
-import { asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { fundInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import type { Db, Tx } from '../db/client.js';
 import { accounts, funds } from '../db/schema.js';
 import { DomainError, notFound } from '../errors.js';
@@ -15,9 +17,10 @@ export interface FundInput {
   template?: Template;
   allowedCategories?: Category[];
   yearlyCaps?: Partial<Record<Category, string>>;
+  township?: string;
 }
 
-export type FundChanges = Partial<Pick<FundInput, 'name' | 'purpose' | 'allowedCategories' | 'yearlyCaps'>>;
+export type FundChanges = Partial<Pick<FundInput, 'name' | 'purpose' | 'allowedCategories' | 'yearlyCaps'> & { township: string | null }>;
 
 export interface AccountInput {
   code: string;
@@ -69,11 +72,11 @@ export function createFundService(db: Db) {
       return toFund(updated);
     },
 
-    async listFunds(page: { afterCode?: string; limit: number }) {
+    async listFunds(page: { afterCode?: string; limit: number; reach: Reach | null }) {
       const found = await db
         .select()
         .from(funds)
-        .where(page.afterCode !== undefined ? gt(funds.code, page.afterCode) : undefined)
+        .where(and(page.afterCode !== undefined ? gt(funds.code, page.afterCode) : undefined, fundInReach(page.reach, funds.id)))
         .orderBy(asc(funds.code))
         .limit(page.limit);
       return found.map(toFund);

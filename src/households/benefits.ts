@@ -1,4 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import { fundInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import { type Executor, rows } from '../db/client.js';
 import { formatMoney, Money, sum } from '../ledger/money.js';
 
@@ -26,7 +28,13 @@ export const notReturnedBy = (to: string | undefined) =>
  * a payment the bank returned within the window is not a benefit) and paid insurance claims, dated by
  * their payment.
  */
-export async function householdBenefits(executor: Executor, householdId: string, period: { from?: string; to?: string }) {
+export async function householdBenefits(
+  executor: Executor,
+  householdId: string,
+  period: { from?: string; to?: string },
+  reach: Reach | null = null,
+) {
+  const reached = (fundId: SQL) => (reach ? sql`and ${fundInReach(reach, fundId)}` : sql``);
   const within = (column: ReturnType<typeof sql>) =>
     sql`${period.from ? sql`and ${column} >= ${period.from}` : sql``} ${period.to ? sql`and ${column} <= ${period.to}` : sql``}`;
   const found = await rows<{
@@ -44,13 +52,13 @@ export async function householdBenefits(executor: Executor, householdId: string,
                d.bank_reference as reference
           from disbursements d join transactions t on t.id = d.payment_transaction_id
           left join transactions r on r.id = d.failure_transaction_id
-         where d.household_id = ${householdId} ${within(sql`t.date`)} and ${notReturnedBy(period.to)}
+         where d.household_id = ${householdId} ${within(sql`t.date`)} and ${notReturnedBy(period.to)} ${reached(sql`d.fund_id`)}
         union all
         select 'insurance_claim', c.id, p.fund_id, 'insurance', c.amount_approved, t.date, c.transaction_id, c.payout_reference
           from insurance_claims c
           join insurance_policies p on p.id = c.policy_id
           join transactions t on t.id = c.transaction_id
-         where c.household_id = ${householdId} and c.status = 'paid' ${within(sql`t.date`)}
+         where c.household_id = ${householdId} and c.status = 'paid' ${within(sql`t.date`)} ${reached(sql`p.fund_id`)}
         order by date, kind, id`,
   );
   const items: Benefit[] = found.map((b) => ({

@@ -43,7 +43,7 @@ export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
   });
 
   app.post('/v1/households/import', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     bodyLimit: IMPORT_BODY_LIMIT,
     schema: {
       tags: ['households'],
@@ -57,6 +57,6 @@ export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
       body: csvBody,
       response: { 200: importReport, ...problems(403, 409, 422) },
     },
-    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => importer.run(tx, req.body, { actor: req.principal.id })),
+    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => importer.run(tx, req.body, { actor: req.principal.id, reach: req.principal.reach })),
   });
 };

@@ -45,7 +45,9 @@
  *
  * ID numbers are personal data: only their keyed hash and mask are kept; no message, event or log holds one.
  */
-import { asc, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, inArray, sql, type SQL } from 'drizzle-orm';
+import { townshipInReach, villageInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import { rows, type Tx } from '../db/client.js';
 import { householdMonitoring, households, villages } from '../db/schema.js';
 import { recordEvents } from '../events/outbox.js';
@@ -211,7 +213,10 @@ interface Plan {
 
 /** What the database holds about the households and villages a file names. */
 interface State {
+  /** Villages by code, those the caller reaches only. */
   villageIds: Map<string, string>;
+  /** Codes of existing households in villages the caller does not reach: taken, and not theirs to change. */
+  outOfReach: Set<string>;
   existing: Map<string, Existing>;
   /** ID-number hash → the code of the household holding it, for hashes new to their row's household. */
   holders: Map<string, string>;
@@ -387,11 +392,14 @@ export function createHouseholdImporter(householdService: HouseholdService, opti
    * Reads what the file's rows refer to. The existing households are locked (as lockHousehold does),
    * so their monitoring cannot change between this check and the write.
    */
-  async function loadState(tx: Tx, checked: Row[]): Promise<State> {
-    const state: State = { villageIds: new Map(), existing: new Map(), holders: new Map(), periods: new Map() };
+  async function loadState(tx: Tx, checked: Row[], reach: Reach | null): Promise<State> {
+    const state: State = { villageIds: new Map(), outOfReach: new Set(), existing: new Map(), holders: new Map(), periods: new Map() };
     const villageCodes = [...new Set(checked.flatMap((r) => (r.villageCode ? [r.villageCode] : [])))];
     if (villageCodes.length) {
-      const found = await tx.select({ id: villages.id, code: villages.code }).from(villages).where(inArray(villages.code, list(villageCodes)));
+      const found = await tx
+        .select({ id: villages.id, code: villages.code })
+        .from(villages)
+        .where(and(inArray(villages.code, list(villageCodes)), townshipInReach(reach, villages.township)));
       for (const v of found) state.villageIds.set(v.code, v.id);
     }
     const codes = checked.flatMap((r) => (r.code ? [r.code] : []));
@@ -410,14 +418,23 @@ export function createHouseholdImporter(householdService: HouseholdService, opti
         .orderBy(asc(households.id))
         .for('update');
       for (const h of found) state.existing.set(h.code, h);
+      if (reach) {
+        const reached = await tx
+          .select({ code: households.code })
+          .from(households)
+          .where(and(inArray(households.code, list(codes)), villageInReach(reach, households.villageId)));
+        const mine = new Set(reached.map((h) => h.code));
+        for (const h of found) if (!mine.has(h.code)) state.outOfReach.add(h.code);
+      }
     }
     const newHashes = checked.flatMap((r) => (r.idNumberHash && state.existing.get(r.code ?? '')?.idNumberHash !== r.idNumberHash ? [r.idNumberHash] : []));
     if (newHashes.length) {
       const found = await tx
-        .select({ code: households.code, hash: households.idNumberHash })
+        .select({ code: households.code, hash: households.idNumberHash, reached: reach ? villageInReach(reach, households.villageId)! : sql<boolean>`true` })
         .from(households)
         .where(inArray(households.idNumberHash, list(newHashes)));
-      for (const h of found) state.holders.set(h.hash, h.code);
+      // A holder beyond the caller's reach stays nameless.
+      for (const h of found) state.holders.set(h.hash, h.reached ? h.code : '');
     }
     const monitoredIds = checked.flatMap((r) => {
       const id = r.monitoring && state.existing.get(r.code ?? '')?.id;
@@ -440,9 +457,11 @@ export function createHouseholdImporter(householdService: HouseholdService, opti
     const before = code ? state.existing.get(code) : undefined;
     const villageId = row.villageCode ? state.villageIds.get(row.villageCode) : undefined;
     if (row.villageCode && !villageId) problems.add(line, 'villageCode', `no village with code ${row.villageCode}`, 'unknown_village');
+    // As POST /v1/households answers: the code is taken, and nothing more is said about its holder.
+    if (code && state.outOfReach.has(code)) problems.add(line, 'householdCode', `household code ${code} is already taken`, 'already_exists');
     const holder = idNumberHash ? state.holders.get(idNumberHash) : undefined;
     if (holder !== undefined && holder !== code) {
-      problems.add(line, 'idNumber', `this ID number is already registered to household ${holder}`, 'already_exists');
+      problems.add(line, 'idNumber', `this ID number is already registered to ${holder ? `household ${holder}` : 'another household'}`, 'already_exists');
     }
     const monitoringPlan = monitoring ? planMonitoring(line, monitoring, before ? (state.periods.get(before.id) ?? []) : [], problems) : {};
     if (problems.any || !code || !headName || !idNumberHash || !idNumberMasked || !villageId || !memberCount || monitoring === undefined) {
@@ -573,7 +592,12 @@ export function createHouseholdImporter(householdService: HouseholdService, opti
 
   return {
     /** Imports a CSV file in the caller's transaction; throws import_failed, listing every problem, when any row is wrong. */
-    async run(tx: Tx, csv: string, run: { actor: string; onProgress?: (progress: ImportProgress) => void }): Promise<ImportReport> {
+    /** `reach`: the caller's (see src/auth/reach.ts); villages and households beyond it are as if unknown. */
+    async run(
+      tx: Tx,
+      csv: string,
+      run: { actor: string; reach?: Reach | null; onProgress?: (progress: ImportProgress) => void },
+    ): Promise<ImportReport> {
       const progress = run.onProgress ?? (() => {});
       const today = options.today();
       const problems = new Problems();
@@ -601,7 +625,7 @@ export function createHouseholdImporter(householdService: HouseholdService, opti
           checked.push(checkRow(line, value, seen, problems, today));
         }
       }
-      const state = await loadState(tx, checked);
+      const state = await loadState(tx, checked, run.reach ?? null);
       const plans: Plan[] = [];
       for (const row of checked) {
         const plan = planRow(row, state, problems);

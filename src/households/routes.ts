@@ -8,7 +8,7 @@ export const householdRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   const { households, write } = ctx;
 
   app.post('/v1/villages', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: { tags: ['villages'], summary: 'Register a village (村)', body: s.createVillageBody, response: { 201: s.village, ...problems(403, 409) } },
     handler: (req, reply) => write(req, reply, 201, (tx) => households.createVillage(tx, req.body)),
   });
@@ -18,7 +18,7 @@ export const householdRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     schema: { tags: ['villages'], summary: 'List villages by code', querystring: s.listVillagesQuery, response: { 200: page(s.village), ...problems() } },
     handler: async (req) => {
       const { township, county, limit } = req.query;
-      const items = await households.listVillages({ township, county, limit, afterCode: decodeCursor(req.query.cursor, 'string') });
+      const items = await households.listVillages({ township, county, limit, afterCode: decodeCursor(req.query.cursor, 'string'), reach: req.principal.reach });
       return toPage(items, limit, (v) => v.code);
     },
   });
@@ -30,14 +30,14 @@ export const householdRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/households', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['households'],
       summary: 'Register a household (农户)',
       body: s.createHouseholdBody,
       response: { 201: s.household, ...problems(403, 409, 422) },
     },
-    handler: (req, reply) => write(req, reply, 201, (tx) => households.createHousehold(tx, req.body, req.principal.id)),
+    handler: (req, reply) => write(req, reply, 201, (tx) => households.createHousehold(tx, req.body, req.principal.id, req.principal.reach)),
   });
 
   app.get('/v1/households', {
@@ -50,7 +50,14 @@ export const householdRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     },
     handler: async (req) => {
       const { villageId, category, monitoredOn, limit } = req.query;
-      const items = await households.listHouseholds({ villageId, category, monitoredOn, limit, afterCode: decodeCursor(req.query.cursor, 'string') });
+      const items = await households.listHouseholds({
+        villageId,
+        category,
+        monitoredOn,
+        limit,
+        afterCode: decodeCursor(req.query.cursor, 'string'),
+        reach: req.principal.reach,
+      });
       return toPage(items, limit, (h) => h.code);
     },
   });
@@ -75,11 +82,11 @@ export const householdRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       querystring: s.benefitsQuery,
       response: { 200: s.benefits, ...problems(404) },
     },
-    handler: (req) => households.benefits(req.params.householdId, req.query),
+    handler: (req) => households.benefits(req.params.householdId, req.query, req.principal.reach),
   });
 
   app.post('/v1/households/:householdId/monitoring', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['households'],
       summary: 'Include a household in monitoring (纳入监测) from a date',
@@ -91,7 +98,7 @@ export const householdRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/households/:householdId/monitoring/eliminate', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['households'],
       summary: 'Record that the risk was eliminated (风险消除/销号) on a date',

@@ -5,6 +5,8 @@ import { DomainError, notFound } from '../errors.js';
 import { recordEvent } from '../events/outbox.js';
 import { assertNotFuture } from '../ledger/dates.js';
 import { householdBenefits } from './benefits.js';
+import { townshipInReach, villageInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import { hashIdNumber, idNumberProblem, maskIdNumber } from './id-numbers.js';
 
 export const monitoringCategories = ['unstable', 'marginal', 'sudden_hardship'] as const;
@@ -134,7 +136,7 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
       return toVillage(found);
     },
 
-    async listVillages(filter: { township?: string; county?: string; afterCode?: string; limit: number }) {
+    async listVillages(filter: { township?: string; county?: string; afterCode?: string; limit: number; reach: Reach | null }) {
       const found = await db
         .select()
         .from(villages)
@@ -143,6 +145,7 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
             filter.township ? eq(villages.township, filter.township) : undefined,
             filter.county ? eq(villages.county, filter.county) : undefined,
             filter.afterCode !== undefined ? gt(villages.code, filter.afterCode) : undefined,
+            townshipInReach(filter.reach, villages.township),
           ),
         )
         .orderBy(asc(villages.code))
@@ -150,13 +153,18 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
       return found.map(toVillage);
     },
 
-    async createHousehold(tx: Tx, input: HouseholdInput, actor: string) {
+    async createHousehold(tx: Tx, input: HouseholdInput, actor: string, reach: Reach | null = null) {
       const row = prepareHousehold(input);
       const [village] = await tx.select({ id: villages.id }).from(villages).where(eq(villages.id, input.villageId));
       if (!village) throw new DomainError('unknown_village', `No village with id ${input.villageId}.`, { field: 'villageId' });
-      const [sameId] = await tx.select({ code: households.code }).from(households).where(eq(households.idNumberHash, row.idNumberHash));
+      const [sameId] = await tx
+        .select({ code: households.code, reached: reach ? villageInReach(reach, households.villageId)! : sql<boolean>`true` })
+        .from(households)
+        .where(eq(households.idNumberHash, row.idNumberHash));
       if (sameId) {
-        throw new DomainError('already_exists', `Household ${sameId.code} already has this ID number.`, { field: 'idNumber' });
+        // A holder beyond the caller's reach stays nameless.
+        const holder = sameId.reached ? `Household ${sameId.code}` : 'Another household';
+        throw new DomainError('already_exists', `${holder} already has this ID number.`, { field: 'idNumber' });
       }
       const [created] = await tx.insert(households).values(row).onConflictDoNothing({ target: households.code }).returning();
       if (!created) throw new DomainError('already_exists', `A household with code ${input.code} already exists.`, { field: 'code' });
@@ -164,10 +172,11 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
       return view(tx, created);
     },
 
-    async benefits(householdId: string, period: { from?: string; to?: string }) {
+    /** Benefits from the funds the caller reaches only. */
+    async benefits(householdId: string, period: { from?: string; to?: string }, reach: Reach | null) {
       const [found] = await db.select({ id: households.id }).from(households).where(eq(households.id, householdId));
       if (!found) throw notFound('Household', householdId);
-      return { householdId, from: period.from ?? null, to: period.to ?? null, ...(await householdBenefits(db, householdId, period)) };
+      return { householdId, from: period.from ?? null, to: period.to ?? null, ...(await householdBenefits(db, householdId, period, reach)) };
     },
 
     async getHousehold(id: string) {
@@ -182,6 +191,7 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
       monitoredOn?: string;
       afterCode?: string;
       limit: number;
+      reach: Reach | null;
     }) {
       const monitored =
         filter.monitoredOn || filter.category
@@ -197,6 +207,7 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
             filter.villageId ? eq(households.villageId, filter.villageId) : undefined,
             filter.afterCode !== undefined ? gt(households.code, filter.afterCode) : undefined,
             monitored,
+            villageInReach(filter.reach, households.villageId),
           ),
         )
         .orderBy(asc(households.code))

@@ -30,7 +30,7 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyService): void {
     // An unmatched /v1 path reaches the not-found handler, whose config carries no permission: a 404 is right there.
     if (request.is404) return;
     if (!permission || !allows(principal.role, permission)) {
-      throw new DomainError('forbidden', `A ${principal.role} key may not ${request.method} ${request.routeOptions.url}.`, {
+      throw new DomainError('forbidden', `${/^[aeiou]/.test(principal.role) ? 'An' : 'A'} ${principal.role} key may not ${request.method} ${request.routeOptions.url}.`, {
         role: principal.role,
         required: permission ?? 'none',
       });

@@ -34,6 +34,7 @@ const titles: Record<ErrorCode | 'internal_error' | 'payload_too_large' | 'unsup
   import_failed: 'Import refused',
   reserved_for_operations: 'Moved only by its operation',
   rate_limited: 'Too many requests',
+  last_admin: 'The last admin cannot be revoked',
   period_closed: 'Accounting period closed',
   period_not_ended: 'Accounting period not ended',
   database_unavailable: 'Database unavailable',

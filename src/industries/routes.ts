@@ -25,7 +25,7 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   const industries = createIndustryService(ctx.database.db, { today: ctx.today });
 
   app.post('/v1/industries', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       headers: idempotencyHeaders,
       tags: ['industries'],
@@ -46,7 +46,7 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     },
     handler: async (req) => {
       const { fundId, limit } = req.query;
-      const items = await industries.listIndustries({ fundId, limit, after: decodeNameCursor(req.query.cursor) });
+      const items = await industries.listIndustries({ fundId, limit, after: decodeNameCursor(req.query.cursor), reach: req.principal.reach });
       return toPage(items, limit, (i) => JSON.stringify([i.name, i.id]));
     },
   });
@@ -63,7 +63,7 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   });
 
   app.post('/v1/industries/:industryId/rules', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       headers: idempotencyHeaders,
       tags: ['industries'],
@@ -76,7 +76,7 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   });
 
   app.post('/v1/industries/:industryId/dividends', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       headers: idempotencyHeaders,
       tags: ['industries'],
@@ -117,6 +117,6 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       querystring: s.villageAllocationsQuery,
       response: { 200: s.villageAllocations, ...problems(404) },
     },
-    handler: (req) => industries.villageAllocations(req.params.villageId, req.query.asOf),
+    handler: (req) => industries.villageAllocations(req.params.villageId, req.query.asOf, req.principal.reach),
   });
 };

@@ -1,4 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { fundInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import { type Db, type Executor, rows, type Tx } from '../db/client.js';
 import {
   distributionRules,
@@ -222,13 +224,14 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
     },
 
     /** By name, then id; `after` is the last [name, id] read. */
-    async listIndustries(filter: { fundId?: string; after?: [string, string]; limit: number }) {
+    async listIndustries(filter: { fundId?: string; after?: [string, string]; limit: number; reach: Reach | null }) {
       const found = await db
         .select()
         .from(industries)
         .where(
           and(
             filter.fundId ? eq(industries.fundId, filter.fundId) : undefined,
+            fundInReach(filter.reach, industries.fundId),
             filter.after ? sql`(${industries.name} collate "C", ${industries.id}) > (${filter.after[0]} collate "C", ${filter.after[1]}::uuid)` : undefined,
           ),
         )
@@ -418,7 +421,7 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
      * splits gave it (the dividend records, so releases and bank returns flowing back do not count as new
      * income), remaining is its allocation account's balance, spent the difference.
      */
-    async villageAllocations(villageId: string, asOf?: string) {
+    async villageAllocations(villageId: string, asOf: string | undefined, reach: Reach | null) {
       const [found] = await db.select({ id: villages.id }).from(villages).where(eq(villages.id, villageId));
       if (!found) throw notFound('Village', villageId);
       const upTo = (column: SQL) => (asOf ? sql`and ${column} <= ${asOf}` : sql``);
@@ -430,7 +433,7 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
                    coalesce((select sum(t.credit_total) - sum(t.debit_total) from account_daily_totals t
                               where t.account_id = a.id ${upTo(sql`t.date`)}), 0) as remaining
               from accounts a join funds f on f.id = a.fund_id
-             where a.role = 'village_allocation' and a.village_id = ${villageId}
+             where a.role = 'village_allocation' and a.village_id = ${villageId} ${reach ? sql`and ${fundInReach(reach, sql`a.fund_id`)}` : sql``}
              order by f.code collate "C"`,
       );
       const figures = held.map((h) => ({

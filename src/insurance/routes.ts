@@ -15,7 +15,7 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   await app.register(incomeRoutes, { ctx });
 
   app.post('/v1/insurance-policies', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['insurance'],
       summary: 'Record a poverty-prevention insurance policy (防贫保) and open its premium pool',
@@ -36,7 +36,7 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     },
     handler: async (req) => {
       const { fundId, limit } = req.query;
-      const items = await insurance.listPolicies({ fundId, limit, after: decodeCursor(req.query.cursor, 'string') });
+      const items = await insurance.listPolicies({ fundId, limit, after: decodeCursor(req.query.cursor, 'string'), reach: req.principal.reach });
       return toPage(items, limit, (p) => datePosition(p.coverFrom, p.id));
     },
   });
@@ -53,7 +53,7 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/insurance-policies/:policyId/premium', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['insurance'],
       summary: "Pay premium from the fund's bank into the policy's pool",
@@ -70,7 +70,7 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/insurance-policies/:policyId/refund', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['insurance'],
       summary: "Record surplus premium refunded by the insurer (多退) into the fund's bank",
@@ -83,7 +83,7 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/insurance-policies/:policyId/carry-forward', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['insurance'],
       summary: "Carry the pool's surplus forward to the next policy of the same fund (余额结转)",
@@ -96,7 +96,7 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/insurance-claims', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['insurance'],
       summary: "File a household's claim on a policy",
@@ -117,7 +117,16 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     },
     handler: async (req) => {
       const { policyId, householdId, status, from, to, limit } = req.query;
-      const items = await insurance.listClaims({ policyId, householdId, status, from, to, limit, after: decodeCursor(req.query.cursor, 'string') });
+      const items = await insurance.listClaims({
+        policyId,
+        householdId,
+        status,
+        from,
+        to,
+        limit,
+        after: decodeCursor(req.query.cursor, 'string'),
+        reach: req.principal.reach,
+      });
       return toPage(items, limit, (c) => datePosition(c.date, c.id));
     },
   });
@@ -129,7 +138,7 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/insurance-claims/:claimId/approve', {
-    config: { permission: 'write' },
+    config: { permission: 'approve' },
     schema: {
       tags: ['insurance'],
       summary: 'Approve a filed claim for an amount (by another key than the filer)',
@@ -142,7 +151,7 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/insurance-claims/:claimId/pay', {
-    config: { permission: 'write' },
+    config: { permission: 'approve' },
     schema: {
       tags: ['insurance'],
       summary: "Record the insurer's payout of an approved claim to the household",
@@ -155,7 +164,7 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/insurance-claims/:claimId/reject', {
-    config: { permission: 'write' },
+    config: { permission: 'approve' },
     schema: {
       tags: ['insurance'],
       summary: 'Reject a filed or approved claim, with the reason',

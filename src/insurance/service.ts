@@ -1,4 +1,7 @@
 import { and, asc, eq, getTableColumns, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { assertChecker } from '../auth/maker-checker.js';
+import { fundInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { type Db, type Executor, rows, type Tx } from '../db/client.js';
 import { accounts, funds, households, insuranceClaims, insuranceMovements, insurancePolicies, transactions } from '../db/schema.js';
@@ -313,13 +316,14 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
       return (await policyViews(db, [await findPolicy(db, id)]))[0]!;
     },
 
-    async listPolicies(filter: { fundId?: string; after?: string; limit: number }) {
+    async listPolicies(filter: { fundId?: string; after?: string; limit: number; reach: Reach | null }) {
       const found = await db
         .select()
         .from(insurancePolicies)
         .where(
           and(
             filter.fundId ? eq(insurancePolicies.fundId, filter.fundId) : undefined,
+            fundInReach(filter.reach, insurancePolicies.fundId),
             afterPosition(filter.after, insurancePolicies.coverFrom, insurancePolicies.id),
           ),
         )
@@ -483,9 +487,7 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
     async approveClaim(tx: Tx, claimId: string, input: { amountApproved: string }, actor: string) {
       const claim = await lockClaim(tx, claimId);
       assertClaimIs(claim, ['filed'], 'approved');
-      if (claim.filedBy === actor) {
-        throw new DomainError('approver_is_requester', `Claim ${claim.id} was filed with this API key; another officer must approve it.`);
-      }
+      assertChecker(`Claim ${claim.id}`, claim.filedBy, actor, 'approve');
       const approved = parseAmount(input.amountApproved, 'amountApproved');
       if (approved.gt(claim.amountClaimed)) {
         throw new DomainError(
@@ -512,6 +514,7 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
     async payClaim(tx: Tx, claimId: string, input: { payoutReference: string; date?: string }, actor: string) {
       const claim = await lockClaim(tx, claimId);
       assertClaimIs(claim, ['approved'], 'paid');
+      assertChecker(`Claim ${claim.id}`, claim.filedBy, actor, 'pay');
       const date = input.date ?? deps.today();
       if (date < claim.date) {
         throw new DomainError('validation_failed', `date: a claim of ${claim.date} cannot be paid on ${date}, before it was filed.`, { field: 'date' });
@@ -551,6 +554,7 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
     async rejectClaim(tx: Tx, claimId: string, input: { reason: string }, actor: string) {
       const claim = await lockClaim(tx, claimId);
       assertClaimIs(claim, ['filed', 'approved'], 'rejected');
+      assertChecker(`Claim ${claim.id}`, claim.filedBy, actor, 'reject');
       await tx.update(insuranceClaims).set({ status: 'rejected', rejectedReason: input.reason }).where(eq(insuranceClaims.id, claim.id));
       const view = await claimView(tx, claim.id);
       await recordEvent(tx, {
@@ -572,11 +576,13 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
       to?: string;
       after?: string;
       limit: number;
+      reach: Reach | null;
     }) {
       const found = await selectClaims(db)
         .where(
           and(
             filter.policyId ? eq(insuranceClaims.policyId, filter.policyId) : undefined,
+            filter.reach ? sql`${insuranceClaims.policyId} in (select id from insurance_policies where ${fundInReach(filter.reach, sql`fund_id`)})` : undefined,
             filter.householdId ? eq(insuranceClaims.householdId, filter.householdId) : undefined,
             filter.status ? eq(insuranceClaims.status, filter.status) : undefined,
             filter.from ? gte(insuranceClaims.date, filter.from) : undefined,

@@ -1,4 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { transactionInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import { type Executor, rows } from '../db/client.js';
 import { type AccountType, balanceFrom, type Direction, normalSide } from './accounts.js';
 import { addDays, periodOf } from './dates.js';
@@ -129,6 +131,8 @@ export interface TransactionFilter {
   /** Only transactions posted after this number (the cursor). */
   after?: number;
   limit: number;
+  /** Only transactions wholly within these funds (an API key's reach); null for all. */
+  reach?: Reach | null;
 }
 
 /** Transactions in posting order. */
@@ -137,6 +141,8 @@ export async function listTransactions(executor: Executor, filter: TransactionFi
   if (filter.after !== undefined) conditions.push(sql`t.seq > ${filter.after}`);
   if (filter.from) conditions.push(sql`t.date >= ${filter.from}`);
   if (filter.to) conditions.push(sql`t.date <= ${filter.to}`);
+  const reached = transactionInReach(filter.reach ?? null, sql`t.id`);
+  if (reached) conditions.push(reached);
   if (filter.fundId) {
     conditions.push(sql`exists (select 1 from transaction_lines l where l.transaction_id = t.id and l.fund_id = ${filter.fundId})`);
   }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { Reach } from '../auth/roles.js';
 import { type Executor, rows } from '../db/client.js';
 import { notFound } from '../errors.js';
 import { householdBenefits } from '../households/benefits.js';
@@ -26,7 +27,11 @@ export interface HouseholdStatement {
   total: string;
 }
 
-export async function buildHouseholdStatement(tx: Executor, params: { householdId: string } & Period): Promise<HouseholdStatement> {
+export async function buildHouseholdStatement(
+  tx: Executor,
+  params: { householdId: string } & Period,
+  reach: Reach | null,
+): Promise<HouseholdStatement> {
   const { householdId, from, to } = params;
   const [household] = await rows<{
     id: string;
@@ -43,7 +48,7 @@ export async function buildHouseholdStatement(tx: Executor, params: { householdI
           from households h join villages v on v.id = h.village_id where h.id = ${householdId}`,
   );
   if (!household) throw notFound('Household', householdId);
-  const benefits = await householdBenefits(tx, householdId, { from, to });
+  const benefits = await householdBenefits(tx, householdId, { from, to }, reach);
   const fundIds = [...new Set(benefits.items.map((b) => b.fundId))];
   const funds = fundIds.length
     ? await rows<FundRef>(

@@ -1,20 +1,12 @@
 import { sql } from 'drizzle-orm';
+import { fundInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import { type Executor, rows } from '../db/client.js';
 import { notReturnedBy } from '../households/benefits.js';
+import { maskName } from '../households/names.js';
 import { sum } from '../ledger/money.js';
 import { categoryName, fundsLabel, money, type Period, text, type VillageRef, villageRef } from './common.js';
 import { type Presentation, periodText } from './document.js';
-
-/**
- * A name as a public notice shows it: first and last character kept, the middle masked — 张三明 → 张*明,
- * 欧阳明月 → 欧**月; a two-character name keeps its first (李四 → 李*). Counted in characters, not UTF-16 units.
- */
-export function maskName(name: string): string {
-  const chars = [...name.trim()];
-  if (chars.length <= 1) return chars.join('');
-  if (chars.length === 2) return `${chars[0]}*`;
-  return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars.at(-1)}`;
-}
 
 /**
  * The village public notice (公示表): the households of the village paid in the period — disbursements
@@ -31,7 +23,7 @@ export interface NoticeStatement {
   total: string;
 }
 
-export async function buildNoticeStatement(tx: Executor, params: { villageId: string } & Period): Promise<NoticeStatement> {
+export async function buildNoticeStatement(tx: Executor, params: { villageId: string } & Period, reach: Reach | null): Promise<NoticeStatement> {
   const { villageId, from, to } = params;
   const village = await villageRef(tx, villageId);
   const paid = await rows<{
@@ -57,7 +49,7 @@ export async function buildNoticeStatement(tx: Executor, params: { villageId: st
                  where c.status = 'paid' and t.date between ${from} and ${to}) x
           join households h on h.id = x.household_id
           join funds f on f.id = x.fund_id
-         where h.village_id = ${villageId}
+         where h.village_id = ${villageId} ${reach ? sql`and ${fundInReach(reach, sql`x.fund_id`)}` : sql``}
          order by x.date, h.code collate "C", x.category, x.id`,
   );
   const categories = [...new Set(paid.map((p) => p.category))].sort();

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Principal } from '../auth/roles.js';
 import type { AppContext } from '../context.js';
 import { problems } from '../http/schemas.js';
 import { sendStatement } from './reply.js';
@@ -10,10 +11,10 @@ const formats = 'Add `format=csv` or `format=pdf` for the same statement as CSV 
 /** Statements for auditors; the trial balance is served with the fund's routes (GET /v1/funds/{fundId}/trial-balance). */
 export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const statements = createStatementService(ctx.database.db, { today: ctx.today });
-  const by = (principal: { id: string; name: string }) => ({ id: principal.id, name: principal.name });
+  const by = (principal: Principal) => ({ id: principal.id, name: principal.name, reach: principal.reach });
 
   app.get('/v1/funds/:fundId/statement', {
-    config: { permission: 'read' },
+    config: { permission: 'report' },
     schema: {
       tags: ['statements'],
       summary: 'Fund statement (基金收支报表) for a period',
@@ -32,7 +33,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.get('/v1/accounts/:accountId/ledger', {
-    config: { permission: 'read' },
+    config: { permission: 'report' },
     schema: {
       tags: ['statements'],
       summary: 'Account ledger (明细账) for a period',
@@ -51,7 +52,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.get('/v1/households/:householdId/statement', {
-    config: { permission: 'read' },
+    config: { permission: 'report' },
     schema: {
       tags: ['statements'],
       summary: 'Household benefit statement for a period',
@@ -68,7 +69,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.get('/v1/villages/:villageId/statement', {
-    config: { permission: 'read' },
+    config: { permission: 'report' },
     schema: {
       tags: ['statements'],
       summary: 'Village allocation statement for a period',
@@ -85,7 +86,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.get('/v1/villages/:villageId/notice', {
-    config: { permission: 'read' },
+    config: { permission: 'report' },
     schema: {
       tags: ['statements'],
       summary: 'Village public notice (公示表) for a period',
@@ -104,7 +105,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.get('/v1/insurance-policies/:policyId/statement', {
-    config: { permission: 'read' },
+    config: { permission: 'report' },
     schema: {
       tags: ['statements'],
       summary: 'Insurance statement (防贫保) of a policy',
@@ -120,16 +121,17 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/statements/verify', {
-    config: { permission: 'read' },
+    config: { permission: 'report' },
     schema: {
       tags: ['statements'],
       summary: 'Check a printed statement’s digest against the ledger',
       description:
         'Rebuilds the statement from the ledger with the parameters given and answers whether it still has the printed digest: ' +
-        'false for an edited digest, or for a statement the ledger has since changed (e.g. a posting back-dated into its period).',
+        'false for an edited digest, or for a statement the ledger has since changed (e.g. a posting back-dated into its period). ' +
+        'Household, village and notice statements cover the funds the key reaches: verify them with a key of the same reach.',
       body: s.verifyBody,
       response: { 200: s.verifyResult, ...problems(404, 422) },
     },
-    handler: (req) => statements.verify(req.body.kind, req.body.params as never, req.body.digest),
+    handler: (req) => statements.verify(req.body.kind, req.body.params as never, req.body.digest, req.principal.reach),
   });
 };

@@ -1,3 +1,4 @@
+import type { Reach } from '../auth/roles.js';
 import type { Db, Executor } from '../db/client.js';
 import { resolvePeriod } from './common.js';
 import { statementDigest } from './digest.js';
@@ -48,16 +49,18 @@ const kinds = {
     present: presentTrialBalance,
   },
   household: {
-    build: (tx: Executor, p: StatementParams['household'], today: string) =>
-      buildHouseholdStatement(tx, { householdId: p.householdId, ...resolvePeriod(p, today) }),
+    build: (tx: Executor, p: StatementParams['household'], today: string, reach: Reach | null) =>
+      buildHouseholdStatement(tx, { householdId: p.householdId, ...resolvePeriod(p, today) }, reach),
     present: presentHouseholdStatement,
   },
   village: {
-    build: (tx: Executor, p: StatementParams['village'], today: string) => buildVillageStatement(tx, { villageId: p.villageId, ...resolvePeriod(p, today) }),
+    build: (tx: Executor, p: StatementParams['village'], today: string, reach: Reach | null) =>
+      buildVillageStatement(tx, { villageId: p.villageId, ...resolvePeriod(p, today) }, reach),
     present: presentVillageStatement,
   },
   notice: {
-    build: (tx: Executor, p: StatementParams['notice'], today: string) => buildNoticeStatement(tx, { villageId: p.villageId, ...resolvePeriod(p, today) }),
+    build: (tx: Executor, p: StatementParams['notice'], today: string, reach: Reach | null) =>
+      buildNoticeStatement(tx, { villageId: p.villageId, ...resolvePeriod(p, today) }, reach),
     present: presentNotice,
   },
   insurance: {
@@ -70,7 +73,7 @@ export type StatementData<K extends StatementKind> = Awaited<ReturnType<(typeof 
 export type Statement<K extends StatementKind> = { kind: K } & StatementData<K> & Provenance;
 
 interface Spec<K extends StatementKind> {
-  build(tx: Executor, params: StatementParams[K], today: string): Promise<StatementData<K>>;
+  build(tx: Executor, params: StatementParams[K], today: string, reach: Reach | null): Promise<StatementData<K>>;
   present(data: StatementData<K>): Presentation;
 }
 const specOf = <K extends StatementKind>(kind: K) => kinds[kind] as unknown as Spec<K>;
@@ -78,22 +81,27 @@ const specOf = <K extends StatementKind>(kind: K) => kinds[kind] as unknown as S
 export function createStatementService(db: Db, deps: { today(): string }) {
   /**
    * All of a statement's reads in one read-only snapshot: a posting committed halfway through cannot
-   * show in one figure and not in another, so a fund statement always reconciles.
+   * show in one figure and not in another, so a fund statement always reconciles. Household and village
+   * statements span funds: they show the funds the caller reaches (see src/auth/reach.ts).
    */
-  function read<K extends StatementKind>(kind: K, params: StatementParams[K]): Promise<StatementData<K>> {
+  function read<K extends StatementKind>(kind: K, params: StatementParams[K], reach: Reach | null): Promise<StatementData<K>> {
     const today = deps.today();
-    return db.transaction((tx) => specOf(kind).build(tx, params, today), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+    return db.transaction((tx) => specOf(kind).build(tx, params, today, reach), { isolationLevel: 'repeatable read', accessMode: 'read only' });
   }
 
   return {
-    async generate<K extends StatementKind>(kind: K, params: StatementParams[K], by: { id: string; name: string }): Promise<Statement<K>> {
-      const data = await read(kind, params);
+    async generate<K extends StatementKind>(
+      kind: K,
+      params: StatementParams[K],
+      by: { id: string; name: string; reach: Reach | null },
+    ): Promise<Statement<K>> {
+      const data = await read(kind, params, by.reach);
       return { kind, ...data, digest: statementDigest(kind, data), generatedAt: new Date().toISOString(), generatedBy: { id: by.id, name: by.name } };
     },
 
     /** Whether the ledger still yields `digest` for these parameters: false for an edited or an outdated printout. */
-    async verify<K extends StatementKind>(kind: K, params: StatementParams[K], digest: string) {
-      const current = statementDigest(kind, await read(kind, params));
+    async verify<K extends StatementKind>(kind: K, params: StatementParams[K], digest: string, reach: Reach | null) {
+      const current = statementDigest(kind, await read(kind, params, reach));
       return { kind, valid: current === digest.toLowerCase(), digest: current };
     },
 

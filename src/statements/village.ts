@@ -1,4 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
+import { fundInReach } from '../auth/reach.js';
+import type { Reach } from '../auth/roles.js';
 import { type Executor, rows } from '../db/client.js';
 import { sum } from '../ledger/money.js';
 import { fundsLabel, money, type Period, text, type VillageRef, villageRef } from './common.js';
@@ -32,7 +34,8 @@ export interface VillageStatement {
   }[];
 }
 
-export async function buildVillageStatement(tx: Executor, params: { villageId: string } & Period): Promise<VillageStatement> {
+export async function buildVillageStatement(tx: Executor, params: { villageId: string } & Period, reach: Reach | null): Promise<VillageStatement> {
+  const reached = (fundId: SQL) => (reach ? sql`and ${fundInReach(reach, fundId)}` : sql``);
   const { villageId, from, to } = params;
   const village = await villageRef(tx, villageId);
   const held = await rows<{ fund_id: string; fund_code: string; fund_name: string; account_id: string; opening: string; allocated: string; spent: string }>(
@@ -42,7 +45,7 @@ export async function buildVillageStatement(tx: Executor, params: { villageId: s
                coalesce(sum(d.credit_total) filter (where d.date between ${from} and ${to}), 0)::text as allocated,
                coalesce(sum(d.debit_total) filter (where d.date between ${from} and ${to}), 0)::text as spent
           from accounts a join funds f on f.id = a.fund_id left join account_daily_totals d on d.account_id = a.id
-         where a.role = 'village_allocation' and a.village_id = ${villageId}
+         where a.role = 'village_allocation' and a.village_id = ${villageId} ${reached(sql`a.fund_id`)}
          group by f.id, f.code, f.name, a.id
          order by f.code collate "C"`,
   );
@@ -83,7 +86,7 @@ export async function buildVillageStatement(tx: Executor, params: { villageId: s
           join distribution_rules r on r.id = dv.rule_id
           join funds f on f.id = dv.fund_id
           left join distribution_rule_villages rv on rv.rule_id = r.id and rv.village_id = da.village_id
-         where da.village_id = ${villageId} and dv.date between ${from} and ${to}
+         where da.village_id = ${villageId} and dv.date between ${from} and ${to} ${reached(sql`dv.fund_id`)}
          order by dv.date, dv.id`,
   );
   return {

@@ -12,7 +12,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
   const transactions = createTransactionService({ today: ctx.today });
 
   app.post('/v1/transactions', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['transactions'],
       summary: 'Post a balanced transaction (凭证)',
@@ -33,7 +33,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
     },
     handler: async (req) => {
       const { fundId, from, to, limit } = req.query;
-      const items = await listTransactions(db, { fundId, from, to, limit, after: decodeCursor(req.query.cursor, 'number') });
+      const items = await listTransactions(db, { fundId, from, to, limit, after: decodeCursor(req.query.cursor, 'number'), reach: req.principal.reach });
       return toPage(items, limit, (t) => t.number);
     },
   });
@@ -49,7 +49,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
   });
 
   app.post('/v1/transactions/:transactionId/reversal', {
-    config: { permission: 'write' },
+    config: { permission: 'record' },
     schema: {
       tags: ['transactions'],
       summary: 'Reverse a transaction with a linked mirror transaction (冲销)',

@@ -54,11 +54,11 @@ describe.each(backends)('audit log on $name', (backend) => {
     t = await startApp(backend);
     for (const [name, role] of [
       ['maker', 'officer'],
-      ['checker', 'officer'],
+      ['checker', 'approver'],
       ['reader', 'reader'],
       ['auditor', 'auditor'],
     ] as const) {
-      const r = await t.call('POST', '/v1/api-keys', { body: { name, role } });
+      const r = await t.call('POST', '/v1/api-keys', { body: { name, role, ...(role === 'auditor' ? {} : { scopes: { all: true } }) } });
       keys[name] = { id: r.body.id, token: r.body.token };
     }
     f = await createFund(t);
@@ -122,7 +122,7 @@ describe.each(backends)('audit log on $name', (backend) => {
       expect(logged).toHaveLength(1);
       expect(logged[0]).toMatchObject({
         actor_id: keys.checker!.id,
-        actor_role: 'officer',
+        actor_role: 'approver',
         route: '/v1/disbursements/:disbursementId/approve',
         path: `/v1/disbursements/${requested.body.id}/approve`,
         status: 200,
@@ -372,14 +372,14 @@ describe.each(backends)('audit log on $name', (backend) => {
         body: { fundId: pf.fundId, householdId, category: 'medical_subsidy', amount: '50.00', date: PAY_DATE },
         token: keys.maker!.token,
       });
-      await t.call('POST', `/v1/disbursements/${d.body.id}/approve`, { token: keys.maker!.token }); // refused: maker–checker
+      await t.call('POST', `/v1/disbursements/${d.body.id}/approve`, { token: keys.maker!.token }); // refused: an officer does not approve
       await t.call('POST', `/v1/disbursements/${d.body.id}/approve`, { token: keys.checker!.token });
       const trail = await t.call('GET', `/v1/audit-log?targetId=${d.body.id}`, { token: keys.auditor!.token });
       expect(
         trail.body.items.map((e: any) => [e.route, e.actorId, e.outcome, e.errorCode]),
       ).toEqual([
         ['/v1/disbursements/:disbursementId/approve', keys.checker!.id, 'succeeded', null],
-        ['/v1/disbursements/:disbursementId/approve', keys.maker!.id, 'refused', 'approver_is_requester'],
+        ['/v1/disbursements/:disbursementId/approve', keys.maker!.id, 'refused', 'forbidden'],
         ['/v1/disbursements', keys.maker!.id, 'succeeded', null],
       ]);
     });

@@ -18,7 +18,7 @@ describe.each(backends)('disbursement batches on $name', (backend) => {
   beforeAll(async () => {
     t = await startApp(backend);
     maker = await t.keyFor('officer');
-    checker = await t.keyFor('officer');
+    checker = await t.keyFor('approver');
     villageId = await createVillage(t);
   });
   afterAll(async () => {
@@ -29,8 +29,8 @@ describe.each(backends)('disbursement batches on $name', (backend) => {
   const requestBatch = (body: Record<string, unknown>) => t.call('POST', '/v1/disbursement-batches', { body, token: maker });
   const approveBatch = (id: string, token = checker) => t.call('POST', `/v1/disbursement-batches/${id}/approve`, { token });
   const payBatch = (id: string, bankReference = 'YKT-2025-06-B001') =>
-    t.call('POST', `/v1/disbursement-batches/${id}/pay`, { body: { bankReference }, token: maker });
-  const fail = (id: string, reason = '银行退回：卡号错误') => t.call('POST', `/v1/disbursements/${id}/fail`, { body: { reason }, token: maker });
+    t.call('POST', `/v1/disbursement-batches/${id}/pay`, { body: { bankReference }, token: checker });
+  const fail = (id: string, reason = '银行退回：卡号错误') => t.call('POST', `/v1/disbursements/${id}/fail`, { body: { reason }, token: checker });
   const households = async (n: number, village = villageId, since: string | null = '2025-01-01') => {
     const ids: string[] = [];
     for (let i = 0; i < n; i++) ids.push(await createHousehold(t, village, since));
@@ -60,9 +60,9 @@ describe.each(backends)('disbursement batches on $name', (backend) => {
     expect(await moneyOf(t, f, 'living_allowance')).toEqual({ bank: '100000.00', reserved: '0.00', expense: '0.00' });
     const batchId = requested.body.id;
 
-    const self = await approveBatch(batchId, maker);
-    expect(self.status).toBe(403);
-    expect(self.body.code).toBe('approver_is_requester');
+    const byOfficer = await approveBatch(batchId, maker);
+    expect(byOfficer.status).toBe(403);
+    expect(byOfficer.body.code).toBe('forbidden');
     expect((await payBatch(batchId)).body.code).toBe('not_approved');
 
     const approved = await approveBatch(batchId);

@@ -14,7 +14,7 @@ describe.skipIf(!realPostgres)('concurrent disbursement approvals on real Postgr
   beforeAll(async () => {
     t = await startApp(realPostgres!);
     maker = await t.keyFor('officer');
-    checker = await t.keyFor('officer');
+    checker = await t.keyFor('approver');
     villageId = await createVillage(t);
   });
   afterAll(async () => {

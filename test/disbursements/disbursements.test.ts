@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/database.js';
 import { allocateToVillage, createHousehold, createVillage } from '../helpers/fixtures.js';
 import { balanceOf, eventTypes, fundedPreventionFund, moneyOf, PAY_DATE, type PreventionFund, written } from './setup.js';
@@ -14,7 +14,7 @@ describe.each(backends)('disbursements on $name', (backend) => {
   beforeAll(async () => {
     t = await startApp(backend);
     maker = await t.keyFor('officer');
-    checker = await t.keyFor('officer');
+    checker = await t.keyFor('approver');
     villageId = await createVillage(t);
   });
   afterAll(async () => {
@@ -24,8 +24,8 @@ describe.each(backends)('disbursements on $name', (backend) => {
 
   const request = (body: Record<string, unknown>, token = maker) => t.call('POST', '/v1/disbursements', { body, token });
   const approve = (id: string, token = checker) => t.call('POST', `/v1/disbursements/${id}/approve`, { token });
-  const pay = (id: string, bankReference = 'YKT-2025-06-0001') => t.call('POST', `/v1/disbursements/${id}/pay`, { body: { bankReference }, token: maker });
-  const fail = (id: string, reason = '一卡通账户已销户，银行退回') => t.call('POST', `/v1/disbursements/${id}/fail`, { body: { reason }, token: maker });
+  const pay = (id: string, bankReference = 'YKT-2025-06-0001') => t.call('POST', `/v1/disbursements/${id}/pay`, { body: { bankReference }, token: checker });
+  const fail = (id: string, reason = '一卡通账户已销户，银行退回') => t.call('POST', `/v1/disbursements/${id}/fail`, { body: { reason }, token: checker });
   const medical = (f: PreventionFund, householdId: string, amount: string, extra: Record<string, unknown> = {}) => ({
     fundId: f.fundId,
     householdId,
@@ -95,16 +95,26 @@ describe.each(backends)('disbursements on $name', (backend) => {
     expect(await eventTypes(t, requested.body.id)).toEqual(['disbursement.requested', 'disbursement.approved', 'disbursement.paid']);
   });
 
-  it('refuses approval by the key that requested it (maker–checker), writing nothing', async () => {
+  it('refuses approval or payment by the key that requested it (maker–checker), writing nothing', async () => {
     const f = await fundedPreventionFund(t);
     const householdId = await createHousehold(t, villageId);
     const r = await request(medical(f, householdId, '100.00'));
+    const byAdmin = await request(medical(f, householdId, '100.00'), ADMIN_TOKEN);
     const before = await written(t);
-    const self = await approve(r.body.id, maker);
+    // An officer cannot approve at all; an admin, who can do both, never approves what it requested.
+    const byOfficer = await approve(r.body.id, maker);
+    expect(byOfficer.status).toBe(403);
+    expect(byOfficer.body.code).toBe('forbidden');
+    const self = await approve(byAdmin.body.id, ADMIN_TOKEN);
     expect(self.status).toBe(403);
     expect(self.body.code).toBe('approver_is_requester');
     expect(await written(t)).toEqual(before);
     expect((await approve(r.body.id, checker)).status).toBe(200);
+    // Approved by another key, it is still not the requester's to pay.
+    expect((await approve(byAdmin.body.id, checker)).status).toBe(200);
+    const selfPaid = await t.call('POST', `/v1/disbursements/${byAdmin.body.id}/pay`, { body: { bankReference: 'B-1' } });
+    expect(selfPaid.body.code).toBe('approver_is_requester');
+    expect((await t.call('POST', `/v1/disbursements/${byAdmin.body.id}/pay`, { body: { bankReference: 'B-1' }, token: checker })).status).toBe(200);
   });
 
   describe('refuses a request, naming the reason and writing nothing', () => {

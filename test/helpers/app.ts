@@ -1,6 +1,6 @@
 import type { InjectOptions } from 'fastify';
 import { type App, buildApp } from '../../src/app.js';
-import type { Role } from '../../src/auth/roles.js';
+import { type Role, scopedRoles } from '../../src/auth/roles.js';
 import { loadConfig } from '../../src/config.js';
 import { checkInvariants } from '../../src/ledger/invariants.js';
 import type { Backend, TestDatabase } from './database.js';
@@ -19,7 +19,8 @@ export interface TestApp {
   database: TestDatabase;
   /** Sends a request as the given token (the admin's by default) and parses the JSON answer. */
   call<T = any>(method: InjectOptions['method'], url: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<Reply<T>>;
-  keyFor(role: Role): Promise<string>;
+  /** A key for the role; officer, approver and reader keys reach the whole ledger unless `scopes` says otherwise. */
+  keyFor(role: Role, scopes?: { townships?: string[]; funds?: string[] }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -54,8 +55,9 @@ export async function startApp(backend: Backend, env: Record<string, string> = {
     app,
     database,
     call,
-    async keyFor(role) {
-      const reply = await call('POST', '/v1/api-keys', { body: { name: `${role} for tests`, role } });
+    async keyFor(role, scopes) {
+      const scoped = scopedRoles.includes(role) ? { scopes: scopes ?? { all: true } } : {};
+      const reply = await call('POST', '/v1/api-keys', { body: { name: `${role} for tests`, role, ...scoped } });
       if (reply.status !== 201) throw new Error(`could not issue a ${role} key: ${JSON.stringify(reply.body)}`);
       return reply.body.token as string;
     },

@@ -14,7 +14,7 @@ describe.each(backends)('household benefits across funds on $name', (backend) =>
   });
 
   it('lists paid subsidies and insurance payouts from two funds, not returned payments, with totals by category', async () => {
-    const [maker, checker] = [await t.keyFor('officer'), await t.keyFor('officer')];
+    const [maker, checker] = [await t.keyFor('officer'), await t.keyFor('approver')];
     const village = await createVillage(t);
     const householdId = await createHousehold(t, village, '2025-01-01', '王秀兰');
 
@@ -28,13 +28,13 @@ describe.each(backends)('household benefits across funds on $name', (backend) =>
         token: maker,
       });
       expect((await t.call('POST', `/v1/disbursements/${d.body.id}/approve`, { token: checker })).status).toBe(200);
-      expect((await t.call('POST', `/v1/disbursements/${d.body.id}/pay`, { body: { bankReference }, token: maker })).status).toBe(200);
+      expect((await t.call('POST', `/v1/disbursements/${d.body.id}/pay`, { body: { bankReference }, token: checker })).status).toBe(200);
       return d.body.id as string;
     };
     await pay('medical_subsidy', '3000.00', 'B-1');
     await pay('living_allowance', '300.00', 'B-2');
     const returned = await pay('living_allowance', '300.00', 'B-3');
-    await t.call('POST', `/v1/disbursements/${returned}/fail`, { body: { reason: '一卡通账户已注销，银行退回' }, token: maker });
+    await t.call('POST', `/v1/disbursements/${returned}/fail`, { body: { reason: '一卡通账户已注销，银行退回' }, token: checker });
 
     const county = await createPreventionFund(t, { allowedCategories: ['insurance'] });
     await t.call('POST', `/v1/funds/${county.fundId}/income`, { body: { source: 'donation', payer: '某银行', date: '2026-01-02', amount: '50000.00' } });
@@ -48,7 +48,7 @@ describe.each(backends)('household benefits across funds on $name', (backend) =>
     });
     await t.call('POST', `/v1/insurance-claims/${claim.body.id}/approve`, { body: { amountApproved: '30000.00' }, token: checker });
     expect(
-      (await t.call('POST', `/v1/insurance-claims/${claim.body.id}/pay`, { body: { payoutReference: 'INS-9', date: '2026-03-10' }, token: maker })).status,
+      (await t.call('POST', `/v1/insurance-claims/${claim.body.id}/pay`, { body: { payoutReference: 'INS-9', date: '2026-03-10' }, token: checker })).status,
     ).toBe(200);
 
     const benefits = await t.call('GET', `/v1/households/${householdId}/benefits`);
@@ -79,7 +79,7 @@ describe.each(backends)('household benefits across funds on $name', (backend) =>
   });
 
   it("keeps a month's benefits and notice as printed when the bank returns a payment the next month", async () => {
-    const [maker, checker] = [await t.keyFor('officer'), await t.keyFor('officer')];
+    const [maker, checker] = [await t.keyFor('officer'), await t.keyFor('approver')];
     const village = await createVillage(t, '白水村');
     const householdId = await createHousehold(t, village, '2025-01-01', '周小平');
     const fund = await createPreventionFund(t);
@@ -92,13 +92,13 @@ describe.each(backends)('household benefits across funds on $name', (backend) =>
         token: maker,
       });
       await t.call('POST', `/v1/disbursements/${d.body.id}/approve`, { token: checker });
-      expect((await t.call('POST', `/v1/disbursements/${d.body.id}/pay`, { body: { bankReference: 'NOV' }, token: maker })).status).toBe(200);
+      expect((await t.call('POST', `/v1/disbursements/${d.body.id}/pay`, { body: { bankReference: 'NOV' }, token: checker })).status).toBe(200);
       const november = `from=2026-11-01&to=2026-11-30`;
       const notice = await t.call('GET', `/v1/villages/${village}/notice?${november}`);
       expect(notice.status).toBe(200);
 
       vi.setSystemTime(new Date('2026-12-05T04:00:00Z'));
-      expect((await t.call('POST', `/v1/disbursements/${d.body.id}/fail`, { body: { reason: '银行退回' }, token: maker })).status).toBe(200);
+      expect((await t.call('POST', `/v1/disbursements/${d.body.id}/fail`, { body: { reason: '银行退回' }, token: checker })).status).toBe(200);
       expect((await t.call('GET', `/v1/households/${householdId}/benefits?${november}`)).body.total).toBe('300.00');
       expect((await t.call('GET', `/v1/households/${householdId}/benefits?from=2026-11-01&to=2026-12-31`)).body.total).toBe('0.00');
       const verified = await t.call('POST', '/v1/statements/verify', {

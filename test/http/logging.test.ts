@@ -23,8 +23,8 @@ describe('the service log', () => {
       const r = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body } : {}) });
       return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined };
     };
-    const officer = (await call('POST', '/v1/api-keys', ADMIN_TOKEN, { name: 'officer', role: 'officer' })).body.token as string;
-    const checker = (await call('POST', '/v1/api-keys', ADMIN_TOKEN, { name: 'checker', role: 'officer' })).body.token as string;
+    const officer = (await call('POST', '/v1/api-keys', ADMIN_TOKEN, { name: 'officer', role: 'officer', scopes: { all: true } })).body.token as string;
+    const checker = (await call('POST', '/v1/api-keys', ADMIN_TOKEN, { name: 'checker', role: 'approver', scopes: { all: true } })).body.token as string;
     const village = (await call('POST', '/v1/villages', officer, { code: 'LOG-V', name: '日志村', township: '乡', county: '县' })).body;
     const id = idNumber(777);
     const household = (await call('POST', '/v1/households', officer, { code: 'LOG-H', headName: '王五', idNumber: id, villageId: village.id, memberCount: 2 })).body;

@@ -14,7 +14,7 @@ describe.each(backends)('poverty-prevention insurance (防贫保) on $name', (ba
   beforeAll(async () => {
     t = await startApp(backend);
     maker = await t.keyFor('officer');
-    checker = await t.keyFor('officer');
+    checker = await t.keyFor('approver');
     villageId = await createVillage(t);
   });
   afterAll(async () => {
@@ -71,7 +71,7 @@ describe.each(backends)('poverty-prevention insurance (防贫保) on $name', (ba
   const approve = (claimId: string, amountApproved = '30000.00', token = checker) =>
     t.call('POST', `/v1/insurance-claims/${claimId}/approve`, { body: { amountApproved }, token });
   const pay = (claimId: string, payoutReference = 'PAY-1', date = '2026-07-01') =>
-    t.call('POST', `/v1/insurance-claims/${claimId}/pay`, { body: { payoutReference, date }, token: maker });
+    t.call('POST', `/v1/insurance-claims/${claimId}/pay`, { body: { payoutReference, date }, token: checker });
 
   it('runs the county field scenario: a bank donation pays the premium, a lung-cancer claim is paid, the surplus is refunded and carried forward', async () => {
     const { fundId, byRole } = await createPreventionFund(t);
@@ -199,11 +199,20 @@ describe.each(backends)('poverty-prevention insurance (防贫保) on $name', (ba
   it('refuses an approval by the officer who filed the claim, and an approval above the claim, writing nothing', async () => {
     const { policy } = await insuredFund();
     const claim = await fileClaim(policy.id, await createHousehold(t, villageId, null));
+    // An admin can file and approve, but never both on one claim, nor reject its own.
+    const own = await t.call('POST', '/v1/insurance-claims', {
+      body: { policyId: policy.id, householdId: await createHousehold(t, villageId, null), cause: 'illness', date: '2026-06-15', amountClaimed: '100.00' },
+    });
     const before = await written();
 
-    const self = await approve(claim.id, '30000.00', maker);
-    expect(self.status).toBe(403);
-    expect(self.body.code).toBe('approver_is_requester');
+    const byOfficer = await approve(claim.id, '30000.00', maker);
+    expect(byOfficer.status).toBe(403);
+    expect(byOfficer.body.code).toBe('forbidden');
+    for (const [act, body] of [['approve', { amountApproved: '100.00' }], ['reject', { reason: '不符合条件' }]] as const) {
+      const self = await t.call('POST', `/v1/insurance-claims/${own.body.id}/${act}`, { body });
+      expect(self.status).toBe(403);
+      expect(self.body.code).toBe('approver_is_requester');
+    }
     const tooMuch = await approve(claim.id, '30000.01');
     expect(tooMuch.status).toBe(400);
     expect(tooMuch.body.code).toBe('validation_failed');

@@ -247,10 +247,10 @@ describe.each(backends)('tamper-evident journal on $name', (backend) => {
     expect(await verify(f.fundId)).toMatchObject({ status: 'intact', transactions: 4, unlinkedTransactions: 0 });
   });
 
-  it('lets any reader verify, and answers 404 for an unknown fund', async () => {
+  it('lets an auditor verify (not a reader: it is a report), and answers 404 for an unknown fund', async () => {
     const f = await createFund(t);
-    const reader = await t.keyFor('reader');
-    expect((await t.call('GET', `/v1/funds/${f.fundId}/verify`, { token: reader })).body).toMatchObject({
+    expect((await t.call('GET', `/v1/funds/${f.fundId}/verify`, { token: await t.keyFor('reader') })).status).toBe(403);
+    expect((await t.call('GET', `/v1/funds/${f.fundId}/verify`, { token: await t.keyFor('auditor') })).body).toMatchObject({
       status: 'intact',
       transactions: 0,
       headHash: null,

@@ -254,7 +254,7 @@ describe.each(backends)('accounting periods on $name', (backend) => {
     });
     expect(income.status).toBe(201);
     const householdId = await createHousehold(t, await createVillage(t));
-    const [maker, checker] = [await t.keyFor('officer'), await t.keyFor('officer')];
+    const [maker, checker] = [await t.keyFor('officer'), await t.keyFor('approver')];
     const requested = await t.call('POST', '/v1/disbursements', {
       body: { fundId: f.fundId, householdId, category: 'medical_subsidy', amount: '500.00', date: '2025-05-20' },
       token: maker,
@@ -283,12 +283,12 @@ describe.each(backends)('accounting periods on $name', (backend) => {
     at('2025-06-30');
     const approved = await state();
     expect(approved.status).toBe('approved');
-    const payment = await t.call('POST', `/v1/disbursements/${id}/pay`, { body: { bankReference: 'YKT-2025-06-0001' }, token: maker });
+    const payment = await t.call('POST', `/v1/disbursements/${id}/pay`, { body: { bankReference: 'YKT-2025-06-0001' }, token: checker });
     expect(payment.status).toBe(422);
     expect(payment.body.code).toBe('period_closed');
     expect(await state()).toEqual(approved);
     at('2025-07-01');
-    const paid = await t.call('POST', `/v1/disbursements/${id}/pay`, { body: { bankReference: 'YKT-2025-06-0001' }, token: maker });
+    const paid = await t.call('POST', `/v1/disbursements/${id}/pay`, { body: { bankReference: 'YKT-2025-06-0001' }, token: checker });
     expect(paid.status).toBe(200);
     expect(paid.body.status).toBe('paid');
   });

@@ -101,7 +101,7 @@ export async function fieldScenario(t: TestApp, keys: { maker: string; checker: 
     }),
   );
   await ok(t.call('POST', `/v1/insurance-claims/${claim.id}/approve`, { body: { amountApproved: '9000.00' }, token: keys.checker }), 200);
-  await ok(t.call('POST', `/v1/insurance-claims/${claim.id}/pay`, { body: { payoutReference: 'LP-001', date: '2026-05-20' }, token: keys.maker }), 200);
+  await ok(t.call('POST', `/v1/insurance-claims/${claim.id}/pay`, { body: { payoutReference: 'LP-001', date: '2026-05-20' }, token: keys.checker }), 200);
 
   const disburse = async (householdId: string, category: string, amount: string, options: { villageId?: string; pay?: boolean } = {}) => {
     const d = await ok(
@@ -111,7 +111,7 @@ export async function fieldScenario(t: TestApp, keys: { maker: string; checker: 
       }),
     );
     await ok(t.call('POST', `/v1/disbursements/${d.id}/approve`, { token: keys.checker }), 200);
-    if (options.pay !== false) await ok(t.call('POST', `/v1/disbursements/${d.id}/pay`, { body: { bankReference: `YKT-${d.id.slice(0, 8)}` }, token: keys.maker }), 200);
+    if (options.pay !== false) await ok(t.call('POST', `/v1/disbursements/${d.id}/pay`, { body: { bankReference: `YKT-${d.id.slice(0, 8)}` }, token: keys.checker }), 200);
     return d.id as string;
   };
   await disburse(zhang, 'medical_subsidy', '3000.00', { villageId: taiwan });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maskName } from '../../src/statements/notice.js';
+import { maskName } from '../../src/households/names.js';
 import { expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/database.js';
 import { createFund, createHousehold, createPreventionFund, createVillage, transfer } from '../helpers/fixtures.js';
@@ -28,7 +28,7 @@ describe.each(backends)('statements on $name', (backend) => {
   beforeAll(async () => {
     t = await startApp(backend);
     maker = await t.keyFor('officer');
-    checker = await t.keyFor('officer');
+    checker = await t.keyFor('approver');
     s = await fieldScenario(t, { maker, checker });
     today = t.app.ctx.today();
     period = `from=2026-01-01&to=${today}`;
@@ -106,11 +106,11 @@ describe.each(backends)('statements on $name', (backend) => {
         token: maker,
       });
       expect((await t.call('POST', `/v1/disbursements/${d.body.id}/approve`, { token: checker })).status).toBe(200);
-      expect((await t.call('POST', `/v1/disbursements/${d.body.id}/pay`, { body: { bankReference: 'YKT-1' }, token: maker })).status).toBe(200);
+      expect((await t.call('POST', `/v1/disbursements/${d.body.id}/pay`, { body: { bankReference: 'YKT-1' }, token: checker })).status).toBe(200);
       return d.body.id as string;
     };
     const returned = await pay('500.00');
-    expect((await t.call('POST', `/v1/disbursements/${returned}/fail`, { body: { reason: '账户冻结' }, token: maker })).status).toBe(200);
+    expect((await t.call('POST', `/v1/disbursements/${returned}/fail`, { body: { reason: '账户冻结' }, token: checker })).status).toBe(200);
     await pay('300.00');
 
     const statement = await json(`/v1/funds/${fundId}/statement?${period}`);
@@ -337,11 +337,11 @@ describe.each(backends)('statements on $name', (backend) => {
     expect(csv.text).toContain(`,合计 Total,,${tb.totals.debitTotal},${tb.totals.creditTotal},${tb.totals.debitBalances},${tb.totals.creditBalances}`);
   });
 
-  it('lets a reader key print statements', async () => {
-    const reader = await t.keyFor('reader');
-    const pdf = await download(t, `/v1/funds/${s.fundId}/statement?${period}&format=pdf`, reader);
+  it('lets an auditor key print statements, naming it; a reader key (other systems) reads balances, not statements', async () => {
+    const pdf = await download(t, `/v1/funds/${s.fundId}/statement?${period}&format=pdf`, await t.keyFor('auditor'));
     expect(pdf.status).toBe(200);
-    expect(pdfText(pdf.body)).toContain('reader for tests');
+    expect(pdfText(pdf.body)).toContain('auditor for tests');
+    expect((await download(t, `/v1/funds/${s.fundId}/statement?${period}&format=pdf`, await t.keyFor('reader'))).status).toBe(403);
   });
 
   it('refuses unknown ids, bad formats and bad periods with problem+json, whatever the format', async () => {

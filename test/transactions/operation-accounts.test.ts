@@ -41,7 +41,7 @@ describe.each(backends)('accounts and vouchers that belong to operations on $nam
   });
 
   it('counts as allocated only what dividends gave a village, also after a release flows back', async () => {
-    const [maker, checker] = [await t.keyFor('officer'), await t.keyFor('officer')];
+    const [maker, checker] = [await t.keyFor('officer'), await t.keyFor('approver')];
     const village = await createVillage(t, '红星村');
     const industry = await t.call('POST', '/v1/industries', {
       body: { fundId: f.fundId, name: '光伏电站', projectVillageId: village, projectVillageShare: '1', radiatingVillages: [] },
@@ -57,7 +57,7 @@ describe.each(backends)('accounts and vouchers that belong to operations on $nam
     expect(approved.status).toBe(200);
     const bare = await t.call('POST', `/v1/transactions/${approved.body.approvalTransactionId}/reversal`, { body: { reason: 'x' } });
     expect(bare.body.ownerKind).toBe('disbursement');
-    await t.call('POST', `/v1/disbursements/${d.body.id}/fail`, { body: { reason: '户主要求改为现金发放' }, token: maker });
+    await t.call('POST', `/v1/disbursements/${d.body.id}/fail`, { body: { reason: '户主要求改为现金发放' }, token: checker });
 
     const allocations = await t.call('GET', `/v1/villages/${village}/allocations`);
     expect(allocations.body.funds).toEqual([expect.objectContaining({ fundId: f.fundId, allocated: '1000.00', spent: '0.00', remaining: '1000.00' })]);
@@ -67,7 +67,7 @@ describe.each(backends)('accounts and vouchers that belong to operations on $nam
       token: maker,
     });
     await t.call('POST', `/v1/disbursements/${paid.body.id}/approve`, { token: checker });
-    await t.call('POST', `/v1/disbursements/${paid.body.id}/pay`, { body: { bankReference: 'B-7' }, token: maker });
+    await t.call('POST', `/v1/disbursements/${paid.body.id}/pay`, { body: { bankReference: 'B-7' }, token: checker });
     const after = await t.call('GET', `/v1/villages/${village}/allocations`);
     expect(after.body.funds).toEqual([expect.objectContaining({ allocated: '1000.00', spent: '250.00', remaining: '750.00' })]);
   });
