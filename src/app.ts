@@ -24,6 +24,7 @@ import { healthRoutes } from './http/health.js';
 import { createWriter } from './http/idempotency.js';
 import { registerNameMasking } from './http/privacy.js';
 import { registerProtection } from './http/protection.js';
+import { registerReplicaReads } from './http/replica.js';
 import { registerScopeGuard } from './http/scope.js';
 import { registerSwagger } from './http/swagger.js';
 import { today } from './ledger/dates.js';
@@ -76,6 +77,8 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   registerErrorHandling(app);
   await registerProtection(app, config);
   registerAuth(app, ctx.apiKeys);
+  // After authentication (it needs the role), before the scope guard (whose reads then go to the replica too).
+  registerReplicaReads(app, database);
   registerScopeGuard(app, database.db);
   registerNameMasking(app);
   registerAudit(app, database.db);

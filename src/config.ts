@@ -7,7 +7,16 @@ const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  // A streaming replica of DATABASE_URL that serves reader keys' GETs (README: reads for other systems).
+  DATABASE_READ_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   LEDGER_DATA_DIR: z.string().min(1).default('./data'),
+  // Bounds on how long one request may hold or wait for the database (PostgreSQL only): a statement
+  // running longer, or a row lock waited for longer, is cancelled and the request answers 503, writing nothing.
+  LEDGER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  LEDGER_LOCK_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
   LEDGER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // Key of the HMAC that stands in for ID numbers in the database (see README, personal data).
   LEDGER_ID_HASH_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
@@ -37,6 +46,11 @@ const configSchema = z.object({
         return false;
       }
     }, 'must be an IANA time zone such as Asia/Shanghai'),
+}).superRefine((config, ctx) => {
+  // The embedded database has no replica: a read URL without DATABASE_URL is a mistake, not a choice.
+  if (config.DATABASE_READ_URL && !config.DATABASE_URL) {
+    ctx.addIssue({ code: 'custom', path: ['DATABASE_READ_URL'], message: 'needs DATABASE_URL (a replica of that server); the embedded database has none' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

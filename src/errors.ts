@@ -40,6 +40,7 @@ export const errorCodes = {
   period_closed: 422,
   period_not_ended: 422,
   database_unavailable: 503,
+  database_timeout: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -23,7 +23,13 @@ async function main() {
     console.error((error as Error).message);
     process.exit(1);
   }
-  const database = openDatabase({ url: config.DATABASE_URL, dataDir: config.LEDGER_DATA_DIR });
+  const database = openDatabase({
+    url: config.DATABASE_URL,
+    readUrl: config.DATABASE_READ_URL,
+    dataDir: config.LEDGER_DATA_DIR,
+    statementTimeoutMs: config.LEDGER_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.LEDGER_LOCK_TIMEOUT_MS,
+  });
   await database.migrate();
   const app = await buildApp({
     config,

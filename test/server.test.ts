@@ -1,54 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const root = new URL('..', import.meta.url).pathname;
-const tsx = join(root, 'node_modules/.bin/tsx');
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Running {
-  const clean = { ...process.env };
-  delete clean.DATABASE_URL;
-  delete clean.LEDGER_ADMIN_TOKEN;
-  delete clean.LEDGER_ID_HASH_KEY;
-  const child = spawn(tsx, ['src/server.ts'], { cwd: root, env: { ...clean, LOG_LEVEL: 'warn', ...env } });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitReady(port: number, running: Running) {
-  // Generous: PGlite takes seconds to open on a loaded 2-core machine.
-  for (let i = 0; i < 900; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  running.child.kill('SIGKILL');
-  throw new Error(`service did not become ready:\n${running.output()}`);
-}
+import { freePort, startService as start, waitReady } from './helpers/process.js';
 
 // What `npm start` runs, as a user would: the embedded database, a data folder, a printed admin token.
 describe('the service on its embedded default', () => {

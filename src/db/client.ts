@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -24,6 +25,8 @@ export interface Database {
   migrate(): Promise<void>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  /** Present when there is a read replica: throws when the replica does not answer. */
+  readPing?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,20 +38,65 @@ const MIGRATION_LOCK = 7_415_201;
 export interface DatabaseOptions {
   /** postgres:// URL; without it the embedded PGlite is used. */
   url?: string;
+  /** postgres:// URL of a streaming replica of `url`; queries run inside readFromReplica() go there. */
+  readUrl?: string;
   /** PGlite data folder; 'memory://' keeps nothing. */
   dataDir?: string;
   poolSize?: number;
+  /** PostgreSQL only: cancel a statement, or a wait for a row lock, after this many milliseconds. */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
 }
+
+/** How long to wait for a connection before answering that the database is unavailable. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export function openDatabase(options: DatabaseOptions): Database {
-  return options.url ? openPostgres(options.url, options.poolSize ?? 20) : openPglite(options.dataDir ?? 'memory://');
+  return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir ?? 'memory://');
 }
 
-function openPostgres(url: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // An idle client that loses its server emits 'error'; without a listener that would end the process.
-  pool.on('error', () => {});
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+// Set for the code (the rest of a request, see src/http/replica.ts) whose queries may be served by the replica.
+const replicaReads = new AsyncLocalStorage<true>();
+
+/**
+ * Runs fn, and everything it starts, with its queries sent to the read replica when the database has one.
+ * The replica lags the primary: only for reads that may be a moment old, never before a write.
+ */
+export function readFromReplica<T>(fn: () => T): T {
+  return replicaReads.run(true, fn);
+}
+
+/**
+ * Handed to drizzle in place of a pool: each query, and each transaction's connection, goes to the pool
+ * the caller's context chooses. Drizzle's node-postgres session calls only query() and connect(), and
+ * takes a transaction's own connection with connect() only when its client's class name contains "Pool":
+ * hence the name.
+ */
+class ReadRoutingPool {
+  constructor(
+    private readonly primary: pg.Pool,
+    private readonly replica: pg.Pool,
+  ) {}
+
+  private chosen(): pg.Pool {
+    return replicaReads.getStore() ? this.replica : this.primary;
+  }
+
+  query(...args: unknown[]): unknown {
+    const pool = this.chosen();
+    return Reflect.apply(pool.query, pool, args);
+  }
+
+  connect(): Promise<pg.PoolClient> {
+    return this.chosen().connect();
+  }
+}
+
+function openPostgres(url: string, options: DatabaseOptions): Database {
+  const pool = newPool(url, options);
+  const replica = options.readUrl ? newPool(options.readUrl, options) : undefined;
+  const client = replica ? (new ReadRoutingPool(pool, replica) as unknown as pg.Pool) : pool;
+  const db = drizzlePg(client, { schema }) as unknown as Db;
   return {
     db,
     kind: 'postgres',
@@ -68,8 +116,34 @@ function openPostgres(url: string, poolSize: number): Database {
     async ping() {
       await pool.query('select 1');
     },
-    close: () => pool.end(),
+    ...(replica && {
+      async readPing() {
+        await replica.query('select 1');
+      },
+    }),
+    async close() {
+      await Promise.all([pool.end(), replica?.end()]);
+    },
   };
+}
+
+function newPool(url: string, options: DatabaseOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 20,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    lock_timeout: options.lockTimeoutMs ?? 5_000,
+    // A transaction left open by a crashed request must not hold its row locks for long.
+    idle_in_transaction_session_timeout: 60_000,
+  });
+  // A client that loses its server emits 'error'; without a listener that would end the process. The pool
+  // listens on idle clients only, so every client gets its own listener for the time it is checked out
+  // (between two statements of a transaction): its next query then fails, the request answers 503, and the
+  // pool drops the client on release since it is no longer queryable.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
 }
 
 function openPglite(dataDir: string): Database {

@@ -38,6 +38,7 @@ const titles: Record<ErrorCode | 'internal_error' | 'payload_too_large' | 'unsup
   period_closed: 'Accounting period closed',
   period_not_ended: 'Accounting period not ended',
   database_unavailable: 'Database unavailable',
+  database_timeout: 'Database timed out',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   internal_error: 'Internal error',

@@ -15,6 +15,23 @@ async function follow(t: TestApp, after: string | null, limit = 100) {
   }
 }
 
+/**
+ * Follows until `enough` holds of what was read, as a follower polls: the feed holds back events until every
+ * older database transaction on the server has ended — other tests' too — so a fresh event may take a moment.
+ */
+async function followUntil(t: TestApp, after: string | null, enough: (seen: any[]) => boolean, limit = 100) {
+  const seen: any[] = [];
+  let cursor = after;
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const page = await follow(t, cursor, limit);
+    seen.push(...page.seen);
+    cursor = page.cursor;
+    if (enough(seen)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { seen, cursor };
+}
+
 describe.each(backends)('the event feed on $name', (backend) => {
   let t: TestApp;
   beforeAll(async () => {
@@ -26,7 +43,7 @@ describe.each(backends)('the event feed on $name', (backend) => {
     const start = await follow(t, null);
     const f = await createFund(t);
     const posted = await t.call('POST', '/v1/transactions', { body: transfer('2026-01-05', f.accounts.bank!, f.accounts.income!, '10.00') });
-    const next = await follow(t, start.cursor, 2);
+    const next = await followUntil(t, start.cursor, (seen) => seen.length >= 2, 2);
     expect(next.seen.map((e) => e.type)).toEqual(['fund.created', 'transaction.posted']);
     expect(next.seen[1]).toMatchObject({ fundId: f.fundId, subjectId: posted.body.id, payload: { transactionId: posted.body.id, date: '2026-01-05' } });
 
@@ -40,6 +57,7 @@ describe.each(backends)('the event feed on $name', (backend) => {
     const other = await createFund(t);
     await t.call('POST', '/v1/transactions', { body: transfer('2026-01-06', f.accounts.bank!, f.accounts.income!, '3.00') });
     await t.call('POST', '/v1/transactions', { body: transfer('2026-01-06', other.accounts.bank!, other.accounts.income!, '4.00') });
+    await followUntil(t, null, (seen) => seen.some((e) => e.fundId === other.fundId && e.type === 'transaction.posted'));
     const ofFund = await t.call('GET', `/v1/events?fundId=${f.fundId}`);
     expect(ofFund.body.items.map((e: any) => e.type)).toEqual(['fund.created', 'transaction.posted']);
     const family = await t.call('GET', `/v1/events?fundId=${other.fundId}&type=fund`);
@@ -50,7 +68,7 @@ describe.each(backends)('the event feed on $name', (backend) => {
   it('records nothing for a refused request', async () => {
     const { cursor } = await follow(t, null);
     const f = await createFund(t);
-    const after = (await follow(t, cursor)).cursor;
+    const after = (await followUntil(t, cursor, (seen) => seen.some((e) => e.fundId === f.fundId))).cursor;
     await t.call('POST', '/v1/transactions', { body: transfer('2026-01-05', f.accounts.expense!, f.accounts.bank!, '10.00') });
     expect((await follow(t, after)).seen).toEqual([]);
   });
@@ -94,7 +112,8 @@ describe.skipIf(!realPostgres)('the event feed under concurrent writes on real P
     );
     writing = false;
     await reader;
-    read.push(...(await follow(t, cursor)).seen);
+    const expected = posted.flat();
+    read.push(...(await followUntil(t, cursor, (seen) => [...read, ...seen].filter((e) => e.type === 'transaction.posted').length >= expected.length)).seen);
 
     const postings = read.filter((e) => e.type === 'transaction.posted').map((e) => e.subjectId);
     expect(new Set(postings).size).toBe(postings.length);

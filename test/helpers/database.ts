@@ -52,3 +52,27 @@ function postgres(serverUrl: string): Backend {
 export const backends: Backend[] = process.env.TEST_DATABASE_URL ? [pglite, postgres(process.env.TEST_DATABASE_URL)] : [pglite];
 
 export const realPostgres: Backend | undefined = backends.find((b) => b.name === 'postgres');
+
+/**
+ * An empty database of its own on the server of TEST_DATABASE_URL, for a service started as a separate
+ * process (which migrates it itself); drop() removes it, cutting any connection left.
+ */
+export async function emptyPostgresDatabase(serverUrl: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = `fl_proc_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
