@@ -1,5 +1,6 @@
-// Benchmark: balance-as-of reads with 10,000 lines in the journal, then with 1,000,000, on real PostgreSQL.
-// Goal: with 1,000,000 lines, as-of reads take at most twice the time they take with 10,000.
+// Benchmark: reads — current balance, balance as of a day, trial balance, one page of an account's entries — with
+// 10,000 lines in the journal, then with 1,000,000, on real PostgreSQL, p50 and p99.
+// Goal (issue 6): with 1,000,000 lines, each read's p50 within 1.5x of its p50 with 10,000.
 //
 //   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx test/bench/as-of-balance.ts
 //
@@ -15,7 +16,8 @@
 // chain start-up path, hashes computed by the service). The load is then checked: the large fund's
 // figures against its lines (the invariant queries) and its chain (verify). Every month but the
 // current one is closed through the period service, and the reads are timed again with 1,000,000 lines.
-// The reads are the ledger functions behind GET /v1/accounts/{id}/balance?asOf= and
+// The reads are the ledger functions behind GET /v1/accounts/{id}, GET /v1/accounts/{id}/balance?asOf=,
+// GET /v1/accounts/{id}/entries?cursor= and
 // GET /v1/funds/{id}/trial-balance?asOf=, timed one by one (no HTTP).
 // Figures are printed and written to test/bench/results/as-of-balance.json. Not part of `npm test`.
 import { randomBytes } from 'node:crypto';
@@ -30,7 +32,7 @@ import { addDays, nextPeriod, periodEnd, periodOf, periodStart, today as todayIn
 import { balanceViolations } from '../../src/ledger/invariants.js';
 import { createPeriodService } from '../../src/ledger/periods.js';
 import { type LineInput, postTransaction } from '../../src/ledger/posting.js';
-import { type AccountView, balanceAsOf, trialBalance } from '../../src/ledger/queries.js';
+import { type AccountView, balanceAsOf, getAccount, listEntries, trialBalance } from '../../src/ledger/queries.js';
 import { verifyFund } from '../../src/ledger/verify.js';
 
 const SMALL_LINES = Number(process.env.BENCH_SMALL_LINES ?? 10_000);
@@ -38,7 +40,8 @@ const LARGE_LINES = Number(process.env.BENCH_LARGE_LINES ?? 1_000_000);
 const ACCOUNTS = 12;
 const MONTHS_CLOSED = 24;
 const READS = Number(process.env.BENCH_READS ?? 400);
-const GOAL_RATIO = 2;
+// Issue 6: the reads with 1,000,000 lines within 1.5x of the same reads with 10,000 (issue 4 asked 2x of as-of reads).
+const GOAL_RATIO = 1.5;
 
 const server = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 if (!server) {
@@ -199,8 +202,8 @@ function pickDate(kind: Kind, random: () => number): string {
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 interface Timing {
-  read: 'account balance' | 'trial balance';
-  dates: Kind;
+  read: 'account balance' | 'trial balance' | 'current balance' | 'entries page';
+  dates: Kind | 'now' | 'cursor anywhere';
   reads: number;
   p50ms: number;
   p99ms: number;
@@ -232,6 +235,36 @@ async function measure(db: Db, fundId: string, accounts: AccountView[], kinds: K
   return out;
 }
 
+/**
+ * The reads that do not depend on closed months: the stored balance, and one page (100) of an account's
+ * lines at a cursor anywhere in its history, as a client paging through GET /v1/accounts/{id}/entries does.
+ */
+async function basics(db: Db, accounts: AccountView[]): Promise<Timing[]> {
+  const pick = (random: () => number) => accounts[Math.floor(random() * ACCOUNTS)]!;
+  const span = new Map(
+    (await rows<{ account_id: string; first: string; last: string }>(
+      db,
+      sql`select account_id, min(id)::text as first, max(id)::text as last from transaction_lines
+           where account_id in ${sql`(${sql.join(accounts.map((a) => sql`${a.id}::uuid`), sql`, `)})`} group by account_id`,
+    )).map((r) => [r.account_id, [Number(r.first), Number(r.last)] as const]),
+  );
+  const current = await time('current', READS, (random) => getAccount(db, pick(random).id), 13);
+  const page = await time(
+    'entries',
+    READS,
+    (random) => {
+      const account = pick(random);
+      const [first, last] = span.get(account.id)!;
+      return listEntries(db, account.id, { after: first + Math.floor(random() * (last - first)), limit: 100 });
+    },
+    17,
+  );
+  return [
+    { read: 'current balance', dates: 'now', reads: READS, p50ms: current.p50ms, p99ms: current.p99ms },
+    { read: 'entries page', dates: 'cursor anywhere', reads: READS, p50ms: page.p50ms, p99ms: page.p99ms },
+  ];
+}
+
 async function journalLines(db: Db) {
   const [r] = await rows<{ n: string }>(db, sql`select count(*)::text as n from transaction_lines`);
   return Number(r!.n);
@@ -260,7 +293,7 @@ async function main() {
     await database.db.execute(sql`analyze`);
     const smallNoSnapshot = await measure(db, smallFundId, small, ['any day']);
     const smallClose = await closeAll(db, smallFundId);
-    const smallSnapshot = await measure(db, smallFundId, small, closedKinds);
+    const smallSnapshot = [...(await measure(db, smallFundId, small, closedKinds)), ...(await basics(db, small))];
 
     console.log(`large fund: ${LARGE_LINES - SMALL_LINES} more lines`);
     const large = await openFund(db, 'BENCH-LARGE');
@@ -276,7 +309,7 @@ async function main() {
     if (mismatches.length || verification.status !== 'intact') throw new Error(`the bulk load is not consistent: ${JSON.stringify({ mismatches, verification }).slice(0, 2000)}`);
     const largeNoSnapshot = await measure(db, largeFundId, large, ['any day']);
     const largeClose = await closeAll(db, largeFundId);
-    const largeSnapshot = await measure(db, largeFundId, large, closedKinds);
+    const largeSnapshot = [...(await measure(db, largeFundId, large, closedKinds)), ...(await basics(db, large))];
     const smallAgain = await measure(db, smallFundId, small, closedKinds);
 
     const [counts] = await rows<Record<string, number>>(
