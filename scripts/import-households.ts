@@ -84,7 +84,12 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const database = openDatabase({ url: config.DATABASE_URL, dataDir: config.LEDGER_DATA_DIR });
+  const database = openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.LEDGER_DATA_DIR,
+    statementTimeoutMs: config.LEDGER_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: config.LEDGER_LOCK_TIMEOUT_MS,
+  });
   try {
     await database.migrate();
     const clock = () => today(config.LEDGER_TIMEZONE);

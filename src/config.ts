@@ -15,7 +15,7 @@ const configSchema = z.object({
   LEDGER_DATA_DIR: z.string().min(1).default('./data'),
   // Bounds on how long one request may hold or wait for the database (PostgreSQL only): a statement
   // running longer, or a row lock waited for longer, is cancelled and the request answers 503, writing nothing.
-  LEDGER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  LEDGER_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LEDGER_LOCK_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
   LEDGER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // Key of the HMAC that stands in for ID numbers in the database (see README, personal data).

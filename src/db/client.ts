@@ -132,7 +132,7 @@ function newPool(url: string, options: DatabaseOptions): pg.Pool {
     connectionString: url,
     max: options.poolSize ?? 20,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    statement_timeout: options.statementTimeoutMs ?? 30_000,
     lock_timeout: options.lockTimeoutMs ?? 5_000,
     // A transaction left open by a crashed request must not hold its row locks for long.
     idle_in_transaction_session_timeout: 60_000,

@@ -10,9 +10,17 @@ export function isCalendarDate(value: string): boolean {
 }
 
 /** Today's accounting date in the ledger's time zone. */
+// Building a formatter costs far more than using one (it shows in a posting's profile): one per time zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 export function today(timeZone: string, now: Date = new Date()): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    // en-CA formats as YYYY-MM-DD.
+    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter.format(now);
 }
 
 export function assertNotFuture(date: string, todayDate: string): void {

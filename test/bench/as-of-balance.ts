@@ -278,7 +278,8 @@ async function main() {
   await admin.end();
   const url = new URL(server!);
   url.pathname = `/${name}`;
-  const database = openDatabase({ url: url.toString(), poolSize: 4 });
+  // The bulk load writes 990,000 lines in one statement: no statement or lock timeout here.
+  const database = openDatabase({ url: url.toString(), poolSize: 4, statementTimeoutMs: 0, lockTimeoutMs: 0 });
   const db = database.db;
   try {
     await database.migrate();
