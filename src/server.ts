@@ -52,7 +52,11 @@ async function main() {
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     try {
+      // Keep-alive connections that carry a last request while closing (answered 503) go idle only
+      // afterwards: close them as they do, or the process would wait out the keep-alive timeout.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
       await app.close();
+      clearInterval(sweep);
       await database.close();
       process.exit(0);
     } catch (error) {

@@ -90,12 +90,12 @@ async function selectHeads(tx: Tx, fundIds: string[]): Promise<ChainHead[]> {
  * run; postings into other funds are not held up. Callers take it after their account locks (see
  * postTransaction for why that order).
  */
-export async function lockChains(tx: Tx, fundIds: string[]): Promise<Map<string, ChainHead>> {
+export async function lockChains(tx: Tx, fundIds: string[], pending?: string): Promise<Map<string, ChainHead>> {
   const ids = [...new Set(fundIds)].sort();
   let heads = await selectHeads(tx, ids);
   if (heads.length < ids.length) {
     const started = new Set(heads.map((h) => h.fundId));
-    for (const fundId of ids.filter((id) => !started.has(id))) await startChain(tx, fundId);
+    for (const fundId of ids.filter((id) => !started.has(id))) await startChain(tx, fundId, pending);
     heads = await selectHeads(tx, ids);
   }
   return new Map(heads.map((h) => [h.fundId, h]));
@@ -103,10 +103,11 @@ export async function lockChains(tx: Tx, fundIds: string[]): Promise<Map<string,
 
 /**
  * Creates a fund's chain head, and links the fund's transactions posted before the chain existed (a
- * database from before chains), oldest first. Another posting starting the same chain waits on the new
- * row and then finds it.
+ * database from before chains), oldest first — but not `pending`, the caller's own transaction, written
+ * already and linked by the caller. Another posting starting the same chain waits on the new row and
+ * then finds it.
  */
-async function startChain(tx: Tx, fundId: string): Promise<void> {
+async function startChain(tx: Tx, fundId: string, pending?: string): Promise<void> {
   const created = await rows<{ fund_id: string }>(
     tx,
     sql`insert into fund_chains (fund_id, length, head_hash) values (${fundId}, 0, ${GENESIS_HASH})
@@ -123,7 +124,7 @@ async function startChain(tx: Tx, fundId: string): Promise<void> {
       sql`select t.id, t.seq from transactions t
            cross join lateral (select 1 from transaction_lines l
                                 where l.transaction_id = t.id and l.fund_id = ${fundId} limit 1) mine
-           where t.seq > ${after}
+           where t.seq > ${after} ${pending ? sql`and t.id <> ${pending}` : sql``}
            order by t.seq limit 100`,
     );
     if (!earlier.length) break;

@@ -98,9 +98,6 @@ export async function postTransaction(
   assertBalancedPerFund(lines, byId);
 
   const fundIds = [...new Set(locked.map((a) => a.fund_id))];
-  const heads = await lockChains(tx, fundIds);
-  // A statement of its own after the lock: it sees a period close that committed while this waited.
-  await assertPeriodsOpen(tx, fundIds, input.date);
 
   if (reversal) {
     // Checked under the account locks, which every reversal of the same transaction also takes.
@@ -194,6 +191,11 @@ export async function postTransaction(
     on conflict (account_id, date) do update
       set debit_total = d.debit_total + excluded.debit_total, credit_total = d.credit_total + excluded.credit_total`);
 
+  // The chain heads last: a head serialises every posting of its fund until commit, so it is held for
+  // as few statements as can be. The period check comes after it, in a statement of its own, so it sees
+  // a close that committed while this waited; a refusal then rolls back what was written above.
+  const heads = await lockChains(tx, fundIds, id);
+  await assertPeriodsOpen(tx, fundIds, input.date);
   const posted = (await getTransaction(tx, id))!;
   await linkTransaction(tx, heads, posted);
   for (const fundId of new Set(posted.lines.map((l) => l.fundId))) {
