@@ -25,23 +25,14 @@ function postgres(serverUrl: string): Backend {
   return {
     name: 'postgres',
     async open() {
-      const name = `fl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`create database ${name}`);
-      await admin.end();
-      const url = new URL(serverUrl);
-      url.pathname = `/${name}`;
-      const database = openDatabase({ url: url.toString(), poolSize: 24 });
+      const empty = await emptyPostgresDatabase(serverUrl);
+      const database = openDatabase({ url: empty.url, poolSize: 24 });
       await database.migrate();
       return {
         ...database,
         async drop() {
           await database.close();
-          const client = new pg.Client({ connectionString: serverUrl });
-          await client.connect();
-          await client.query(`drop database if exists ${name} with (force)`);
-          await client.end();
+          await empty.drop();
         },
       };
     },
@@ -54,11 +45,11 @@ export const backends: Backend[] = process.env.TEST_DATABASE_URL ? [pglite, post
 export const realPostgres: Backend | undefined = backends.find((b) => b.name === 'postgres');
 
 /**
- * An empty database of its own on the server of TEST_DATABASE_URL, for a service started as a separate
- * process (which migrates it itself); drop() removes it, cutting any connection left.
+ * An empty database of its own on the server of TEST_DATABASE_URL — migrated by the backend above, or by a
+ * service started as a separate process; drop() removes it, cutting any connection left.
  */
 export async function emptyPostgresDatabase(serverUrl: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const name = `fl_proc_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = `fl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
