@@ -2,7 +2,7 @@ import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { Reach } from './roles.js';
 
 // Lists travel as one JSON parameter: the same SQL for any length, empty lists included, on pg and PGlite.
-const uuids = (ids: string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)`;
+export const uuids = (ids: string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::uuid)`;
 const texts = (values: string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 
 /** True for funds the reach covers; undefined (no condition) for the whole ledger. */

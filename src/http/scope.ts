@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type SQL, sql } from 'drizzle-orm';
-import { fundInReach, townshipInReach, transactionInReach } from '../auth/reach.js';
+import { fundInReach, townshipInReach, transactionInReach, uuids as ids } from '../auth/reach.js';
 import type { Reach } from '../auth/roles.js';
 import { type Db, rows } from '../db/client.js';
 import { DomainError, notFound } from '../errors.js';
@@ -13,8 +13,6 @@ import { DomainError, notFound } from '../errors.js';
  */
 
 type Kind = 'fund' | 'account' | 'transaction' | 'village' | 'household' | 'industry' | 'disbursement' | 'batch' | 'policy' | 'claim';
-
-const ids = (values: string[]) => sql`(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb)::uuid)`;
 
 const reachable: Record<Kind, (reach: Reach, values: string[]) => SQL> = {
   fund: (r, v) => sql`select id from funds where id in ${ids(v)} and ${fundInReach(r, sql`id`)}`,

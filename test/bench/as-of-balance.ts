@@ -20,11 +20,10 @@
 // GET /v1/accounts/{id}/entries?cursor= and
 // GET /v1/funds/{id}/trial-balance?asOf=, timed one by one (no HTTP).
 // Figures are printed and written to test/bench/results/as-of-balance.json. Not part of `npm test`.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
+import { emptyPostgresDatabase } from '../helpers/database.js';
 import { type Db, openDatabase, rows } from '../../src/db/client.js';
 import { createFundService } from '../../src/funds/service.js';
 import type { AccountType } from '../../src/ledger/accounts.js';
@@ -271,15 +270,9 @@ async function journalLines(db: Db) {
 }
 
 async function main() {
-  const name = `fl_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(server!);
-  url.pathname = `/${name}`;
+  const empty = await emptyPostgresDatabase(server!);
   // The bulk load writes 990,000 lines in one statement: no statement or lock timeout here.
-  const database = openDatabase({ url: url.toString(), poolSize: 4, statementTimeoutMs: 0, lockTimeoutMs: 0 });
+  const database = openDatabase({ url: empty.url, poolSize: 4, statementTimeoutMs: 0, lockTimeoutMs: 0 });
   const db = database.db;
   try {
     await database.migrate();
@@ -363,10 +356,7 @@ async function main() {
     }
   } finally {
     await database.close();
-    const client = new pg.Client({ connectionString: server });
-    await client.connect();
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.end();
+    await empty.drop();
   }
 }
 

@@ -5,11 +5,10 @@
 //
 // The server of TEST_DATABASE_URL (or DATABASE_URL) gets a fresh database of its own, dropped at the end.
 // Figures are printed and written to test/bench/results/import-households.json. Not part of `npm test`.
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
+import { emptyPostgresDatabase } from '../helpers/database.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, rows } from '../../src/db/client.js';
@@ -51,14 +50,8 @@ function roster(): string {
 }
 
 async function main() {
-  const name = `fl_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(server!);
-  url.pathname = `/${name}`;
-  const database = openDatabase({ url: url.toString() });
+  const empty = await emptyPostgresDatabase(server!);
+  const database = openDatabase({ url: empty.url });
   try {
     await database.migrate();
     const config = loadConfig({ LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent' });
@@ -116,10 +109,7 @@ async function main() {
     }
   } finally {
     await database.close();
-    const client = new pg.Client({ connectionString: server });
-    await client.connect();
-    await client.query(`drop database if exists ${name} with (force)`);
-    await client.end();
+    await empty.drop();
   }
 }
 

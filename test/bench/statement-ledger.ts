@@ -19,7 +19,6 @@
 //    machine slows both sides alike; each side's median counts.
 // Figures are printed and written to test/bench/results/statement-ledger.json. Not part of `npm test`.
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -31,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
-import pg from 'pg';
+import { emptyPostgresDatabase } from '../helpers/database.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, rows } from '../../src/db/client.js';
@@ -260,17 +259,8 @@ async function load(database: ReturnType<typeof openDatabase>) {
 async function main() {
   const server = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   const work = mkdtempSync(join(tmpdir(), 'fl-bench-statement-'));
-  const dbName = `fl_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-  let url: string | undefined;
-  if (server) {
-    const admin = new pg.Client({ connectionString: server });
-    await admin.connect();
-    await admin.query(`create database ${dbName}`);
-    await admin.end();
-    const u = new URL(server);
-    u.pathname = `/${dbName}`;
-    url = u.toString();
-  }
+  const empty = server ? await emptyPostgresDatabase(server) : undefined;
+  const url = empty?.url;
   const dataDir = join(work, 'data');
   const children: ChildProcess[] = [];
   try {
@@ -406,12 +396,7 @@ async function main() {
       }
     }
     rmSync(work, { recursive: true, force: true });
-    if (server) {
-      const client = new pg.Client({ connectionString: server });
-      await client.connect();
-      await client.query(`drop database if exists ${dbName} with (force)`);
-      await client.end();
-    }
+    await empty?.drop();
   }
 }
 

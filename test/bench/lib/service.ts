@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { emptyPostgresDatabase } from '../../helpers/database.js';
 import { openDatabase } from '../../../src/db/client.js';
 import { checkInvariants } from '../../../src/ledger/invariants.js';
 
@@ -24,24 +25,12 @@ export function postgresServer(): string {
 
 /** A fresh database on the server, dropped by drop(). */
 export async function createDatabase(server: string) {
-  const name = `fl_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const empty = await emptyPostgresDatabase(server);
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();
-  await admin.query(`create database ${name}`);
   const [{ server_version: version }] = (await admin.query('show server_version')).rows;
   await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    postgresVersion: version as string,
-    async drop() {
-      const client = new pg.Client({ connectionString: server });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  };
+  return { ...empty, postgresVersion: version as string };
 }
 
 /** Every invariant of src/ledger/invariants.ts, on the database the service wrote (after it stopped, for PGlite). */
