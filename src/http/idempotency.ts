@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, Tx } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { DomainError } from '../errors.js';
+import { inLedgerTransaction } from '../ledger/commit.js';
 import { markRecorded, recordSuccess } from './audit.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -24,7 +25,7 @@ const requestHash = (request: FastifyRequest) =>
   createHash('sha256').update(`${request.method} ${request.url}\n${canonical(request.body)}`).digest('hex');
 
 /**
- * Runs a write in one database transaction and answers with `status` and its result. With an
+ * Runs a write in one ledger transaction (src/ledger/commit.ts) and answers with `status` and its result. With an
  * `Idempotency-Key` header the key is stored with a hash of the request and the answer, in that same
  * transaction: a retry with the same key and body gets the stored answer and writes nothing; the same
  * key with another request is refused. Concurrent requests with one key wait on the key's row, so
@@ -45,7 +46,7 @@ export function createWriter(db: Db) {
       throw new DomainError('validation_failed', 'Idempotency-Key is not accepted here: the answer holds a secret that is shown only once.');
     }
     if (header === undefined) {
-      const result = await db.transaction(async (tx) => {
+      const result = await inLedgerTransaction(db, async (tx) => {
         const body = await work(tx);
         await recordSuccess(tx, request, status, body);
         return body;
@@ -59,7 +60,7 @@ export function createWriter(db: Db) {
     }
     const owner = request.principal.id;
     const hash = requestHash(request);
-    const outcome = await db.transaction(async (tx) => {
+    const outcome = await inLedgerTransaction(db, async (tx) => {
       const claimed = await tx
         .insert(idempotencyKeys)
         .values({ owner, key: header, requestHash: hash })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Executor, rows, type Tx } from '../db/client.js';
 import { formatMoney, Money } from './money.js';
 import { getTransactions, type PostedTransaction } from './queries.js';
@@ -90,7 +90,7 @@ async function selectHeads(tx: Tx, fundIds: string[]): Promise<ChainHead[]> {
  * run; postings into other funds are not held up. Callers take it after their account locks (see
  * postTransaction for why that order).
  */
-export async function lockChains(tx: Tx, fundIds: string[], pending?: string): Promise<Map<string, ChainHead>> {
+export async function lockChains(tx: Tx, fundIds: string[], pending: string[] = []): Promise<Map<string, ChainHead>> {
   const ids = [...new Set(fundIds)].sort();
   let heads = await selectHeads(tx, ids);
   if (heads.length < ids.length) {
@@ -103,11 +103,11 @@ export async function lockChains(tx: Tx, fundIds: string[], pending?: string): P
 
 /**
  * Creates a fund's chain head, and links the fund's transactions posted before the chain existed (a
- * database from before chains), oldest first — but not `pending`, the caller's own transaction, written
+ * database from before chains), oldest first — but not `pending`, the caller's own transactions, written
  * already and linked by the caller. Another posting starting the same chain waits on the new row and
  * then finds it.
  */
-async function startChain(tx: Tx, fundId: string, pending?: string): Promise<void> {
+async function startChain(tx: Tx, fundId: string, pending: string[]): Promise<void> {
   const created = await rows<{ fund_id: string }>(
     tx,
     sql`insert into fund_chains (fund_id, length, head_hash) values (${fundId}, 0, ${GENESIS_HASH})
@@ -124,7 +124,7 @@ async function startChain(tx: Tx, fundId: string, pending?: string): Promise<voi
       sql`select t.id, t.seq from transactions t
            cross join lateral (select 1 from transaction_lines l
                                 where l.transaction_id = t.id and l.fund_id = ${fundId} limit 1) mine
-           where t.seq > ${after} ${pending ? sql`and t.id <> ${pending}` : sql``}
+           where t.seq > ${after} ${pending.length ? sql`and t.id <> all(${sql.param(pending)}::uuid[])` : sql``}
            order by t.seq limit 100`,
     );
     if (!earlier.length) break;
@@ -158,21 +158,39 @@ async function insertLinks(tx: Tx, links: ChainLink[]): Promise<void> {
     )}`);
 }
 
-/** Links a just-posted transaction onto the chain of every fund it touches; their heads are locked. */
-export async function linkTransaction(tx: Tx, heads: Map<string, ChainHead>, posted: PostedTransaction): Promise<void> {
-  const links = [...new Set(posted.lines.map((l) => l.fundId))].sort().map((fundId) => {
-    const head = heads.get(fundId)!;
-    const position = head.length + 1;
-    return { fundId, position, transactionId: posted.id, previousHash: head.headHash, hash: linkHash(fundId, position, head.headHash, posted) };
-  });
-  await insertLinks(tx, links);
-  await tx.execute(sql`
-    update fund_chains c set length = v.length, head_hash = v.head_hash
-      from (values ${sql.join(
-        links.map((l) => sql`(${l.fundId}::uuid, ${l.position}::bigint, ${l.hash})`),
-        sql`, `,
-      )}) as v(fund_id, length, head_hash)
-     where c.fund_id = v.fund_id`);
+/**
+ * Links just-posted transactions, in posting order, onto the chain of every fund each touches; their
+ * heads are locked. One statement for all the links and heads, which ends with `select` (a query of the
+ * caller's, run in the same round trip) and returns its rows.
+ */
+export async function linkTransactions<Row>(tx: Tx, locked: Map<string, ChainHead>, posted: PostedTransaction[], select: SQL): Promise<Row[]> {
+  const heads = new Map([...locked].map(([fundId, head]) => [fundId, { ...head }]));
+  const links: ChainLink[] = [];
+  for (const t of posted) {
+    for (const fundId of [...new Set(t.lines.map((l) => l.fundId))].sort()) {
+      const head = heads.get(fundId)!;
+      const position = head.length + 1;
+      const hash = linkHash(fundId, position, head.headHash, t);
+      links.push({ fundId, position, transactionId: t.id, previousHash: head.headHash, hash });
+      head.length = position;
+      head.headHash = hash;
+    }
+  }
+  const moved = [...heads.values()].filter((h) => h.length !== locked.get(h.fundId)!.length);
+  return rows<Row>(
+    tx,
+    sql`with links as (
+          insert into transaction_chain (fund_id, position, transaction_id, previous_hash, hash)
+          select * from unnest(${sql.param(links.map((l) => l.fundId))}::uuid[], ${sql.param(links.map((l) => l.position))}::bigint[],
+                               ${sql.param(links.map((l) => l.transactionId))}::uuid[], ${sql.param(links.map((l) => l.previousHash))}::text[],
+                               ${sql.param(links.map((l) => l.hash))}::text[])),
+        heads as (
+          update fund_chains c set length = v.length, head_hash = v.head_hash
+            from unnest(${sql.param(moved.map((h) => h.fundId))}::uuid[], ${sql.param(moved.map((h) => h.length))}::bigint[],
+                        ${sql.param(moved.map((h) => h.headHash))}::text[]) as v(fund_id, length, head_hash)
+           where c.fund_id = v.fund_id)
+        ${select}`,
+  );
 }
 
 export interface ChainBreak {

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { type Db, type Executor, rows, type Tx } from '../db/client.js';
 import { recordEvent } from '../events/outbox.js';
 import { DomainError, notFound } from '../errors.js';
@@ -24,7 +24,7 @@ import type { TrialBalanceLine } from './queries.js';
  * the close and the reopening stay on record as period.closed / period.reopened events.
  *
  * Closes and reopenings lock the fund's chain head, which every posting into the fund also locks before
- * checking its date (postTransaction): a posting either commits before the snapshot is taken, and is in
+ * checking its dates (inLedgerTransaction, commit.ts): a posting either commits before the snapshot is taken, and is in
  * it, or checks its date after the close committed, and is refused. A close also locks the fund's
  * accounts first, keeping the one lock order (accounts by id, then chain heads by fund id).
  */
@@ -34,39 +34,47 @@ export interface PostingPeriodConflict {
   closedThrough: string;
 }
 
-/** The latest closed month of each fund that has one. */
+/** The latest closed month of each fund that has one: a query, to run alone or inside another statement. */
+export const closedThroughQuery = (fundIds: string[]): SQL =>
+  sql`select fund_id, max(period) as period from accounting_periods
+       where status = 'closed' and fund_id = any(${sql.param(fundIds)}::uuid[])
+       group by fund_id`;
+
 async function closedThrough(executor: Executor, fundIds: string[]): Promise<Map<string, string>> {
-  const found = await rows<{ fund_id: string; period: string }>(
-    executor,
-    sql`select fund_id, max(period) as period from accounting_periods
-         where status = 'closed' and fund_id in (${sql.join(
-           fundIds.map((id) => sql`${id}::uuid`),
-           sql`, `,
-         )})
-         group by fund_id`,
-  );
-  return new Map(found.map((f) => [f.fund_id, f.period]));
+  return closedThroughMap(await rows<ClosedThroughRow>(executor, closedThroughQuery(fundIds)));
 }
 
+export interface ClosedThroughRow {
+  fund_id: string;
+  period: string;
+}
+
+export const closedThroughMap = (found: ClosedThroughRow[]) => new Map(found.map((f) => [f.fund_id, f.period]));
+
 /**
- * Refuses a posting dated on or before the last day of a fund's latest closed month. Call it with the
- * funds' chain heads locked, in a statement of its own after the lock, so it sees a close that
- * committed while the posting waited.
+ * Refuses postings dated on or before the last day of a fund's latest closed month (`through`, read with
+ * the funds' chain heads locked, in a statement after the lock, so that a close that committed while
+ * the postings waited is seen: commit.ts): the first such posting fails the whole ledger transaction.
  */
-export async function assertPeriodsOpen(tx: Tx, fundIds: string[], date: string): Promise<void> {
-  const closed = [...(await closedThrough(tx, fundIds))].filter(([, period]) => date <= periodEnd(period));
-  if (!closed.length) return;
-  throw new DomainError(
-    'period_closed',
-    closed
-      .map(
-        ([fundId, period]) =>
-          `Fund ${fundId} has closed its books through ${period}: nothing may be dated ${date}. ` +
-          `Post a late correction in the open period (on or after ${periodStart(nextPeriod(period))}) with a reference to the original.`,
-      )
-      .join(' '),
-    { date, funds: closed.map(([fundId, period]) => ({ fundId, closedThrough: period, openFrom: periodStart(nextPeriod(period)) })) },
-  );
+export function assertPostingsOpen(through: Map<string, string>, postings: { date: string; lines: { fundId: string }[] }[]): void {
+  if (!through.size) return;
+  for (const { date, lines } of postings) {
+    const closed = [...new Set(lines.map((l) => l.fundId))]
+      .sort()
+      .flatMap((fundId) => (through.has(fundId) && date <= periodEnd(through.get(fundId)!) ? [[fundId, through.get(fundId)!] as const] : []));
+    if (!closed.length) continue;
+    throw new DomainError(
+      'period_closed',
+      closed
+        .map(
+          ([fundId, period]) =>
+            `Fund ${fundId} has closed its books through ${period}: nothing may be dated ${date}. ` +
+            `Post a late correction in the open period (on or after ${periodStart(nextPeriod(period))}) with a reference to the original.`,
+        )
+        .join(' '),
+      { date, funds: closed.map(([fundId, period]) => ({ fundId, closedThrough: period, openFrom: periodStart(nextPeriod(period)) })) },
+    );
+  }
 }
 
 interface PeriodRow {

@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.js';
-import { transactionLines, transactions } from '../db/schema.js';
-import { recordEvent } from '../events/outbox.js';
+import { recordEvents } from '../events/outbox.js';
 import { DomainError } from '../errors.js';
 import { type AccountType, type Direction, signedEffect } from './accounts.js';
-import { linkTransaction, lockChains } from './chain.js';
+import { enlist } from './commit.js';
 import { assertNotFuture, isCalendarDate } from './dates.js';
 import { formatMoney, Money, parseAmount, sum } from './money.js';
-import { assertPeriodsOpen } from './periods.js';
-import { getTransaction, type PostedTransaction } from './queries.js';
+import type { PostedTransaction } from './queries.js';
 
 /** Explicit limits, checked before any lock is taken. */
 export const LIMITS = {
@@ -42,8 +40,11 @@ export interface PostingContext {
   today: string;
 }
 
-interface LockedAccount {
+export interface LockedAccount {
   id: string;
+  code: string;
+  /** The account's role in the standard chart (bank, dividend_income, …), null for an account of the fund's own. */
+  role: string | null;
   fund_id: string;
   type: AccountType;
   no_overdraft: boolean;
@@ -54,31 +55,36 @@ interface LockedAccount {
 }
 
 /**
- * Posts one balanced transaction inside the caller's database transaction, so a business record and
- * its money commit together or not at all. Invariants kept here:
+ * Posts one balanced transaction inside the caller's ledger transaction (inLedgerTransaction,
+ * commit.ts), so a business record and its money commit together or not at all. Invariants kept:
  *  - debits equal credits within every fund the transaction touches;
  *  - each touched account's stored balance and totals move by exactly its lines, and each line stores
  *    the balance after it;
  *  - no no-overdraft account ends below zero (also a CHECK in the database);
- *  - nothing is dated in a fund's closed accounting period (period_closed);
- *  - the transaction is linked onto the hash chain of every fund it touches (chain.ts);
- *  - locks are taken in one order — account rows by ascending id, then the touched funds' chain heads
- *    by ascending fund id — so concurrent postings never deadlock. Heads come after accounts because
- *    some operations lock their accounts before calling here (to refuse with figures first); a head
+ *  - nothing is dated in a fund's closed accounting period (period_closed, checked before the commit);
+ *  - the transaction is linked onto the hash chain of every fund it touches (chain.ts, before the commit);
+ *  - locks are taken in one order — account rows by ascending id here, the touched funds' chain heads
+ *    by ascending fund id at the end of the ledger transaction — so concurrent postings never deadlock.
+ *    Some operations lock their accounts before calling here (to refuse with figures first); a head
  *    serialises the postings of its fund only.
  */
 export async function postTransaction(
   tx: Tx,
   input: PostingInput,
   ctx: PostingContext,
-  reversal?: { of: string; reason: string },
+  options: {
+    reversal?: { of: string; reason: string };
+    /** A rule of the caller's about the accounts, checked under their locks before anything is written. */
+    checkAccounts?: (accounts: readonly LockedAccount[]) => void;
+  } = {},
 ): Promise<PostedTransaction> {
+  const { reversal } = options;
   const lines = validate(input, ctx);
   const accountIds = [...new Set(lines.map((l) => l.accountId))].sort();
 
   const locked = await rows<LockedAccount>(
     tx,
-    sql`select a.id, a.fund_id, a.type, a.no_overdraft, a.balance, a.debit_total, a.credit_total, f.status as fund_status
+    sql`select a.id, a.code, a.role, a.fund_id, a.type, a.no_overdraft, a.balance, a.debit_total, a.credit_total, f.status as fund_status
         from accounts a join funds f on f.id = a.fund_id
         where a.id in (${sql.join(
           accountIds.map((id) => sql`${id}::uuid`),
@@ -92,6 +98,7 @@ export async function postTransaction(
   if (missing.length) {
     throw new DomainError('unknown_account', `No account with id ${missing.join(', ')}.`, { accountIds: missing });
   }
+  options.checkAccounts?.(locked);
   const closed = locked.find((a) => a.fund_status !== 'active');
   if (closed) throw new DomainError('fund_closed', `Fund ${closed.fund_id} is closed and takes no postings.`);
 
@@ -144,68 +151,77 @@ export async function postTransaction(
   }
 
   const id = randomUUID();
-  await tx.insert(transactions).values({
+  const funds = lineRows.map(({ line }) => byId.get(line.accountId)!.fund_id);
+  const touched = locked.map((a) => ({ id: a.id, before: a, after: state.get(a.id)! }));
+  // One statement, a fixed number of parameters however many lines (arrays, unnested): the voucher,
+  // its lines with their running balances, the accounts' balances and the day's totals.
+  const [written] = await rows<{ seq: string | number; created_at: string }>(
+    tx,
+    sql`with voucher as (
+          insert into transactions (id, date, description, reference, reverses_transaction_id, reversal_reason, created_by)
+          values (${id}::uuid, ${input.date}::date, ${input.description}, ${input.reference ?? null}, ${reversal?.of ?? null}::uuid,
+                  ${reversal?.reason ?? null}, ${ctx.actor})
+          returning seq, created_at),
+        lines as (
+          insert into transaction_lines (transaction_id, line_no, account_id, fund_id, direction, amount, memo, date, balance_after)
+          select ${id}::uuid, v.line_no, v.account_id, v.fund_id, v.direction, v.amount, v.memo, ${input.date}::date, v.balance_after
+            from unnest(${sql.param(lineRows.map((r) => r.index + 1))}::int[], ${sql.param(lineRows.map((r) => r.line.accountId))}::uuid[],
+                        ${sql.param(funds)}::uuid[], ${sql.param(lineRows.map((r) => r.line.direction))}::text[],
+                        ${sql.param(lineRows.map((r) => formatMoney(r.line.amount)))}::numeric[],
+                        ${sql.param(lineRows.map((r) => r.line.memo ?? null))}::text[],
+                        ${sql.param(lineRows.map((r) => formatMoney(r.balanceAfter)))}::numeric[])
+                 with ordinality as v(line_no, account_id, fund_id, direction, amount, memo, balance_after, n)
+           order by v.n),
+        balances as (
+          update accounts a set balance = v.balance, debit_total = v.debit_total, credit_total = v.credit_total
+            from unnest(${sql.param(touched.map((t) => t.id))}::uuid[], ${sql.param(touched.map((t) => formatMoney(t.after.balance)))}::numeric[],
+                        ${sql.param(touched.map((t) => formatMoney(t.after.debit)))}::numeric[],
+                        ${sql.param(touched.map((t) => formatMoney(t.after.credit)))}::numeric[]) as v(id, balance, debit_total, credit_total)
+           where a.id = v.id),
+        days as (
+          insert into account_daily_totals as d (account_id, date, debit_total, credit_total)
+          select v.id, ${input.date}::date, v.debit, v.credit
+            from unnest(${sql.param(touched.map((t) => t.id))}::uuid[],
+                        ${sql.param(touched.map((t) => formatMoney(t.after.debit.minus(t.before.debit_total))))}::numeric[],
+                        ${sql.param(touched.map((t) => formatMoney(t.after.credit.minus(t.before.credit_total))))}::numeric[]) as v(id, debit, credit)
+          on conflict (account_id, date) do update
+            set debit_total = d.debit_total + excluded.debit_total, credit_total = d.credit_total + excluded.credit_total)
+        select seq, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at from voucher`,
+  );
+
+  // The answer is what was written, not read back: every field is known here.
+  const posted: PostedTransaction = {
     id,
+    number: Number(written!.seq),
     date: input.date,
     description: input.description,
     reference: input.reference ?? null,
     reversesTransactionId: reversal?.of ?? null,
+    reversedByTransactionId: null,
     reversalReason: reversal?.reason ?? null,
     createdBy: ctx.actor,
-  });
-  await tx.insert(transactionLines).values(
-    lineRows.map(({ line, index, balanceAfter }) => ({
-      transactionId: id,
+    createdAt: written!.created_at,
+    lines: lineRows.map(({ line, index, balanceAfter }) => ({
       lineNo: index + 1,
       accountId: line.accountId,
       fundId: byId.get(line.accountId)!.fund_id,
       direction: line.direction,
       amount: formatMoney(line.amount),
       memo: line.memo ?? null,
-      date: input.date,
       balanceAfter: formatMoney(balanceAfter),
     })),
-  );
-
-  const touched = locked.map((a) => ({ id: a.id, before: a, after: state.get(a.id)! }));
-  await tx.execute(sql`
-    update accounts a
-       set balance = v.balance, debit_total = v.debit_total, credit_total = v.credit_total
-      from (values ${sql.join(
-        touched.map(
-          (t) =>
-            sql`(${t.id}::uuid, ${formatMoney(t.after.balance)}::numeric, ${formatMoney(t.after.debit)}::numeric, ${formatMoney(t.after.credit)}::numeric)`,
-        ),
-        sql`, `,
-      )}) as v(id, balance, debit_total, credit_total)
-     where a.id = v.id`);
-  await tx.execute(sql`
-    insert into account_daily_totals as d (account_id, date, debit_total, credit_total)
-    values ${sql.join(
-      touched.map(
-        (t) =>
-          sql`(${t.id}::uuid, ${input.date}::date, ${formatMoney(t.after.debit.minus(t.before.debit_total))}::numeric, ${formatMoney(t.after.credit.minus(t.before.credit_total))}::numeric)`,
-      ),
-      sql`, `,
-    )}
-    on conflict (account_id, date) do update
-      set debit_total = d.debit_total + excluded.debit_total, credit_total = d.credit_total + excluded.credit_total`);
-
-  // The chain heads last: a head serialises every posting of its fund until commit, so it is held for
-  // as few statements as can be. The period check comes after it, in a statement of its own, so it sees
-  // a close that committed while this waited; a refusal then rolls back what was written above.
-  const heads = await lockChains(tx, fundIds, id);
-  await assertPeriodsOpen(tx, fundIds, input.date);
-  const posted = (await getTransaction(tx, id))!;
-  await linkTransaction(tx, heads, posted);
-  for (const fundId of new Set(posted.lines.map((l) => l.fundId))) {
-    await recordEvent(tx, {
+  };
+  await recordEvents(
+    tx,
+    fundIds.map((fundId) => ({
       type: 'transaction.posted',
       fundId,
       subjectId: id,
       payload: { transactionId: id, number: posted.number, date: posted.date, reversesTransactionId: posted.reversesTransactionId },
-    });
-  }
+    })),
+  );
+  // Linked onto the funds' chains, after the period check, at the end of the ledger transaction (commit.ts).
+  enlist(tx, posted);
   return posted;
 }
 

@@ -56,6 +56,6 @@ export async function reverseTransaction(
       })),
     },
     ctx,
-    { of: transactionId, reason: input.reason },
+    { reversal: { of: transactionId, reason: input.reason } },
   );
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.js';
 import { DomainError } from '../errors.js';
-import { type PostingInput, postTransaction } from '../ledger/posting.js';
+import { type LockedAccount, type PostingInput, postTransaction } from '../ledger/posting.js';
 import { type ReversalInput, reverseTransaction } from '../ledger/reversal.js';
 
 /**
@@ -14,13 +14,9 @@ import { type ReversalInput, reverseTransaction } from '../ledger/reversal.js';
 export function createTransactionService(options: { today(): string }) {
   const context = (actor: string) => ({ actor, today: options.today() });
 
-  async function assertManualAccounts(tx: Tx, accountIds: string[]) {
-    const found = await rows<{ id: string; code: string; role: string }>(
-      tx,
-      sql`select id, code, role from accounts
-           where id in (${sql.join([...new Set(accountIds)].map((id) => sql`${id}::uuid`), sql`, `)})
-             and role is not null and role <> 'bank'`,
-    );
+  // Checked by postTransaction under the account locks, in the statement that takes them.
+  function assertManualAccounts(accounts: readonly LockedAccount[]) {
+    const found = accounts.filter((a) => a.role !== null && a.role !== 'bank');
     if (found.length) {
       throw new DomainError(
         'reserved_for_operations',
@@ -55,11 +51,7 @@ export function createTransactionService(options: { today(): string }) {
 
   return {
     async post(tx: Tx, input: PostingInput, actor: string) {
-      await assertManualAccounts(
-        tx,
-        input.lines.map((l) => l.accountId),
-      );
-      return postTransaction(tx, input, context(actor));
+      return postTransaction(tx, input, context(actor), { checkAccounts: assertManualAccounts });
     },
 
     async reverse(tx: Tx, transactionId: string, input: ReversalInput, actor: string) {

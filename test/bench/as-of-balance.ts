@@ -31,6 +31,7 @@ import { addDays, nextPeriod, periodEnd, periodOf, periodStart, today as todayIn
 import { balanceViolations } from '../../src/ledger/invariants.js';
 import { createPeriodService } from '../../src/ledger/periods.js';
 import { type LineInput, postTransaction } from '../../src/ledger/posting.js';
+import { inLedgerTransaction } from '../../src/ledger/commit.js';
 import { type AccountView, balanceAsOf, getAccount, listEntries, trialBalance } from '../../src/ledger/queries.js';
 import { verifyFund } from '../../src/ledger/verify.js';
 
@@ -99,7 +100,7 @@ async function load(db: Db, accounts: AccountView[], lines: number, seed: number
       const amount = `${1 + Math.floor(random() * 5000)}.${String(Math.floor(random() * 100)).padStart(2, '0')}`;
       voucherLines.push({ accountId: accounts[debit]!.id, direction: 'debit', amount }, { accountId: accounts[credit]!.id, direction: 'credit', amount });
     }
-    await db.transaction((tx) =>
+    await inLedgerTransaction(db, (tx) =>
       postTransaction(tx, { date: addDays(firstDay, v), description: `bench voucher ${v}`, lines: voucherLines }, { actor: 'bench', today }),
     );
     if (v % 100 === 99) process.stdout.write(`  ${v + 1}/${days} vouchers\r`);
@@ -157,7 +158,7 @@ async function bulkLoad(db: Db, accounts: AccountView[], lines: number) {
   const written = Number(process.hrtime.bigint() - started) / 1e9;
   console.log(`  wrote ${vouchers * perVoucher} lines in ${vouchers} vouchers by SQL: ${written.toFixed(1)} s`);
   const chainStarted = process.hrtime.bigint();
-  await db.transaction((tx) =>
+  await inLedgerTransaction(db, (tx) =>
     postTransaction(
       tx,
       { date: today, description: 'first posting after the bulk load', lines: [

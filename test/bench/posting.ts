@@ -152,14 +152,16 @@ async function soak(service: Service, l: Ledger) {
   const values = samples.map((s) => s.value);
   const lastHalf = samples.filter((s) => s.s >= samples.at(-1)!.s / 2);
   const slope = round(slopePerMinute(lastHalf), 2);
+  // Growth is a rising trend that also ends above where the last half began: a saw-tooth of the garbage
+  // collector tilts the fitted slope either way by a MiB or two a minute, but ends where it started.
+  const risen = values.at(-1)! - lastHalf[0]!.value;
   return {
     seconds: SOAK_SECONDS,
     connections: TOP,
     figures,
     rssMiB: { first: values[0], last: values.at(-1), max: Math.max(...values), min: Math.min(...values) },
     slopeLastHalfMiBPerMinute: slope,
-    // Under 1 MiB a minute over the last half reads as flat (a garbage collector's saw-tooth moves it that much).
-    keepsGrowing: slope > 1,
+    keepsGrowing: slope > 1 && risen > 2,
     samples: samples.map((s) => [round(s.s), s.value]),
   };
 }

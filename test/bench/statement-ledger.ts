@@ -36,6 +36,7 @@ import { loadConfig } from '../../src/config.js';
 import { openDatabase, rows } from '../../src/db/client.js';
 import { today } from '../../src/ledger/dates.js';
 import { postTransaction } from '../../src/ledger/posting.js';
+import { inLedgerTransaction } from '../../src/ledger/commit.js';
 import { displayMoney } from '../../src/statements/document.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 10_000);
@@ -214,7 +215,7 @@ async function load(database: ReturnType<typeof openDatabase>) {
   const ctx = { actor: 'bench', today: today(config.LEDGER_TIMEZONE) };
   const started = process.hrtime.bigint();
   for (let start = 0; start < LINES; start += 500) {
-    await database.db.transaction(async (tx) => {
+    await inLedgerTransaction(database.db, async (tx) => {
       for (let i = start; i < Math.min(start + 500, LINES); i++) {
         const date = `2025-${String(1 + Math.floor((i * 12) / LINES)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
         const value = `${1000 + (i % 9000)}.${String(i % 100).padStart(2, '0')}`;
@@ -234,7 +235,7 @@ async function load(database: ReturnType<typeof openDatabase>) {
     });
     process.stdout.write(`\rposted ${Math.min(start + 500, LINES)} / ${LINES}`);
   }
-  await database.db.transaction((tx) =>
+  await inLedgerTransaction(database.db, (tx) =>
     postTransaction(
       tx,
       {

@@ -2,6 +2,7 @@ import { villageAllocationAccount } from '../../src/funds/chart.js';
 import { openChartAccount } from '../../src/funds/chart-accounts.js';
 import { checkCharacter } from '../../src/households/id-numbers.js';
 import { postTransaction } from '../../src/ledger/posting.js';
+import { inLedgerTransaction } from '../../src/ledger/commit.js';
 import type { AccountType } from '../../src/ledger/accounts.js';
 import type { TestApp } from './app.js';
 
@@ -105,7 +106,7 @@ export async function allocateToVillage(t: TestApp, fundId: string, villageId: s
   const accounts = await t.call('GET', `/v1/funds/${fundId}/accounts?limit=500`);
   const role = (name: string) => accounts.body.items.find((a: any) => a.role === name && a.villageId === null).id as string;
   // Role accounts are moved only by operations, so the fixture posts through the ledger core as a dividend would.
-  return t.database.db.transaction(async (tx) => {
+  return inLedgerTransaction(t.database.db, async (tx) => {
     const allocation = await openChartAccount(tx, fundId, villageAllocationAccount(village.body), { villageId });
     await postTransaction(
       tx,

@@ -1,4 +1,5 @@
 import { postTransaction } from '../../src/ledger/posting.js';
+import { inLedgerTransaction } from '../../src/ledger/commit.js';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
@@ -361,7 +362,7 @@ describe.each(backends)('industries and dividends on $name', (backend) => {
     const pAccount = (await allocationsOf(s.P)).funds.find((f: any) => f.fundId === s.fundId).accountId;
     // The village pays 2,000.00 of medical subsidies from its allocation: the earmark is used up by as much.
     // (Posted through the ledger core as the disbursement operation does: the API keeps these accounts to operations.)
-    await t.database.db.transaction((tx) =>
+    await inLedgerTransaction(t.database.db, (tx) =>
       postTransaction(
         tx,
         {
