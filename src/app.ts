@@ -3,6 +3,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { auditRoutes } from './auth/audit-routes.js';
 import { authRoutes } from './auth/routes.js';
+import { consoleRoutes } from './console/routes.js';
 import { createApiKeyService } from './auth/service.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -104,6 +105,7 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   await app.register(periodRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
   await app.register(authRoutes, { ctx });
+  await app.register(consoleRoutes);
   app.decorate('ctx', ctx);
   return app;
 }

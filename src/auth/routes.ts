@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { cursor, decodeCursor, limit, page, toPage } from '../http/pagination.js';
 import { id, problems, text } from '../http/schemas.js';
-import { roles } from './roles.js';
+import { allows, permissions, roles } from './roles.js';
 import { ENV_ADMIN_ID } from './service.js';
 
 const scopes = z
@@ -56,6 +56,33 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     },
     handler: (req, reply) =>
       ctx.write(req, reply, 201, (tx) => ctx.apiKeys.issue(tx, req.body, req.principal.id), { answerHoldsSecret: true }),
+  });
+
+  app.get('/v1/me', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['api keys'],
+      summary: 'The key making the request: its id, name, role, what it may do and what it reaches',
+      response: {
+        200: z
+          .object({
+            id: z.string().meta({ description: 'The key id (as in createdBy, requestedBy, approvedBy), or "env-admin"' }),
+            name: z.string(),
+            role: z.enum(roles),
+            permissions: z.array(z.enum(permissions)),
+            reach: z
+              .object({ townships: z.array(z.string()), funds: z.array(z.string()) })
+              .nullable()
+              .meta({ description: 'Null: the whole ledger' }),
+          })
+          .meta({ id: 'Me' }),
+        ...problems(),
+      },
+    },
+    handler: async (req) => {
+      const { id, name, role, reach } = req.principal;
+      return { id, name, role, permissions: permissions.filter((p) => allows(role, p)), reach };
+    },
   });
 
   app.get('/v1/api-keys', {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
+import { seesNames } from '../auth/roles.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
 import { problems } from '../http/schemas.js';
 import * as s from './schemas.js';
@@ -44,16 +45,17 @@ export const householdRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     config: { permission: 'read' },
     schema: {
       tags: ['households'],
-      summary: 'List households by code, by village, monitoring category or day',
+      summary: 'List households by code, by village, monitoring category or day, or search by code or name (q)',
       querystring: s.listHouseholdsQuery,
       response: { 200: page(s.household), ...problems() },
     },
     handler: async (req) => {
-      const { villageId, category, monitoredOn, limit } = req.query;
+      const { villageId, category, monitoredOn, q, limit } = req.query;
       const items = await households.listHouseholds({
         villageId,
         category,
         monitoredOn,
+        search: q === undefined ? undefined : { text: q, byName: seesNames(req.principal.role) },
         limit,
         afterCode: decodeCursor(req.query.cursor, 'string'),
         reach: req.principal.reach,

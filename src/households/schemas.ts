@@ -54,6 +54,17 @@ export const listHouseholdsQuery = z.strictObject({
   villageId: id.optional(),
   category: z.enum(monitoringCategories).optional(),
   monitoredOn: calendarDate.optional().meta({ description: 'Only households monitored on this day' }),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(50)
+    .optional()
+    .meta({
+      description:
+        "Search: households whose code contains it (any case), or whose head's name contains it — the name only for keys that see names (not readers, who would otherwise learn a masked name by guessing)",
+      examples: ['张', 'H-0012'],
+    }),
   limit,
   cursor,
 });

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../db/client.js';
 import { householdMonitoring, households, villages } from '../db/schema.js';
 import { DomainError, notFound } from '../errors.js';
@@ -189,10 +189,18 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
       villageId?: string;
       category?: MonitoringCategory;
       monitoredOn?: string;
+      /** Code contains `text`, or (byName) the head's name does; matched literally, any case. */
+      search?: { text: string; byName: boolean };
       afterCode?: string;
       limit: number;
       reach: Reach | null;
     }) {
+      const pattern = filter.search && `%${filter.search.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const searched = filter.search
+        ? filter.search.byName
+          ? or(ilike(households.code, pattern!), ilike(households.headName, pattern!))
+          : ilike(households.code, pattern!)
+        : undefined;
       const monitored =
         filter.monitoredOn || filter.category
           ? sql`exists (select 1 from ${householdMonitoring} where ${householdMonitoring.householdId} = ${households.id}
@@ -207,6 +215,7 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
             filter.villageId ? eq(households.villageId, filter.villageId) : undefined,
             filter.afterCode !== undefined ? gt(households.code, filter.afterCode) : undefined,
             monitored,
+            searched,
             villageInReach(filter.reach, households.villageId),
           ),
         )

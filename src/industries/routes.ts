@@ -75,6 +75,18 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     handler: (req, reply) => write(req, reply, 201, (tx) => industries.addRule(tx, req.params.industryId, req.body, req.principal.id)),
   });
 
+  app.get('/v1/industries/:industryId/dividends/preview', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['industries'],
+      summary: 'Preview the split of a dividend by the rule in force on its date, to the fen, writing nothing',
+      params: s.industryParams,
+      querystring: s.previewDividendQuery,
+      response: { 200: s.dividendPreview, ...problems(404, 422) },
+    },
+    handler: (req) => industries.previewDividend(req.params.industryId, req.query),
+  });
+
   app.post('/v1/industries/:industryId/dividends', {
     config: { permission: 'record' },
     schema: {

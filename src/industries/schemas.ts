@@ -104,6 +104,25 @@ export const dividend = z
   })
   .meta({ id: 'Dividend' });
 
+export const previewDividendQuery = z.strictObject({
+  date: calendarDate.meta({ description: 'Accounting date the dividend would be received on: the rule in force that day splits it' }),
+  amount,
+});
+
+export const dividendPreview = z
+  .object({
+    industryId: z.string(),
+    fundId: z.string(),
+    date: z.string(),
+    amount: money,
+    ruleId: z.string(),
+    ruleVersion: z.number().int(),
+    allocations: z
+      .array(allocation.extend({ villageCode: z.string(), villageName: z.string() }))
+      .meta({ description: 'Exactly the parts POST …/dividends would book for the same date and amount, in the same order' }),
+  })
+  .meta({ id: 'DividendPreview' });
+
 export const listDividendsQuery = z.strictObject({ from: calendarDate.optional(), to: calendarDate.optional(), limit, cursor });
 
 export const villageAllocationsQuery = z.strictObject({

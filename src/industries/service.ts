@@ -136,6 +136,47 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
   }
 
   /** Locks the industry's row: rule versions and dividends of one industry are added one at a time. */
+  /** The rule in force on `date` and the split of `total` by it, each village's part exact to the fen. */
+  async function splitOn(executor: Executor, industry: { id: string; projectVillageId: string }, date: string, total: Money) {
+    const [rule] = await executor
+      .select()
+      .from(distributionRules)
+      .where(and(eq(distributionRules.industryId, industry.id), lte(distributionRules.effectiveFrom, date)))
+      .orderBy(desc(distributionRules.effectiveFrom))
+      .limit(1);
+    if (!rule) {
+      const [first] = await executor
+        .select({ effectiveFrom: distributionRules.effectiveFrom })
+        .from(distributionRules)
+        .where(eq(distributionRules.industryId, industry.id))
+        .orderBy(asc(distributionRules.effectiveFrom))
+        .limit(1);
+      throw new DomainError(
+        'validation_failed',
+        `date: no distribution rule is in force on ${date}; the first takes effect on ${first?.effectiveFrom}.`,
+        { field: 'date', firstEffectiveFrom: first?.effectiveFrom },
+      );
+    }
+    const members = await executor
+      .select({ villageId: distributionRuleVillages.villageId, weight: distributionRuleVillages.weight, code: villages.code, name: villages.name })
+      .from(distributionRuleVillages)
+      .innerJoin(villages, eq(villages.id, distributionRuleVillages.villageId))
+      .where(eq(distributionRuleVillages.ruleId, rule.id));
+    const [project] = await executor
+      .select({ villageId: villages.id, code: villages.code, name: villages.name })
+      .from(villages)
+      .where(eq(villages.id, industry.projectVillageId));
+    const village = new Map([project!, ...members].map((v) => [v.villageId, v]));
+
+    const parts = splitDividend(total, {
+      projectVillage: project!,
+      projectVillageShare: rule.projectVillageShare,
+      radiatingShare: rule.radiatingShare,
+      radiatingVillages: members.sort(byCode),
+    });
+    return { rule, village, parts };
+  }
+
   async function lockIndustry(tx: Tx, id: string) {
     const [row] = await tx.select().from(industries).where(eq(industries.id, id)).for('update');
     if (!row) throw notFound('Industry', id);
@@ -292,47 +333,36 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
      * Dr income allocated to villages, Cr each village's allocation for its part. The split follows
      * the rule version in force on the dividend's date, which the dividend keeps on record.
      */
+    /** The split a dividend of `amount` on `date` would get, written nowhere: what recordDividend would post. */
+    async previewDividend(industryId: string, input: { date: string; amount: string }) {
+      const total = parseAmount(input.amount);
+      assertNotFuture(input.date, options.today());
+      const [industry] = await db.select().from(industries).where(eq(industries.id, industryId));
+      if (!industry) throw notFound('Industry', industryId);
+      const { rule, village, parts } = await splitOn(db, industry, input.date, total);
+      return {
+        industryId,
+        fundId: industry.fundId,
+        date: input.date,
+        amount: formatMoney(total),
+        ruleId: rule.id,
+        ruleVersion: rule.version,
+        allocations: parts.map((p) => ({
+          villageId: p.villageId,
+          villageCode: village.get(p.villageId)!.code,
+          villageName: village.get(p.villageId)!.name,
+          role: p.role,
+          amount: formatMoney(p.amount),
+        })),
+      };
+    },
+
     async recordDividend(tx: Tx, industryId: string, input: DividendInput, actor: string) {
       const total = parseAmount(input.amount);
       const today = options.today();
       assertNotFuture(input.date, today);
       const industry = await lockIndustry(tx, industryId);
-      const [rule] = await tx
-        .select()
-        .from(distributionRules)
-        .where(and(eq(distributionRules.industryId, industryId), lte(distributionRules.effectiveFrom, input.date)))
-        .orderBy(desc(distributionRules.effectiveFrom))
-        .limit(1);
-      if (!rule) {
-        const [first] = await tx
-          .select({ effectiveFrom: distributionRules.effectiveFrom })
-          .from(distributionRules)
-          .where(eq(distributionRules.industryId, industryId))
-          .orderBy(asc(distributionRules.effectiveFrom))
-          .limit(1);
-        throw new DomainError(
-          'validation_failed',
-          `date: no distribution rule is in force on ${input.date}; the first takes effect on ${first?.effectiveFrom}.`,
-          { field: 'date', firstEffectiveFrom: first?.effectiveFrom },
-        );
-      }
-      const members = await tx
-        .select({ villageId: distributionRuleVillages.villageId, weight: distributionRuleVillages.weight, code: villages.code, name: villages.name })
-        .from(distributionRuleVillages)
-        .innerJoin(villages, eq(villages.id, distributionRuleVillages.villageId))
-        .where(eq(distributionRuleVillages.ruleId, rule.id));
-      const [project] = await tx
-        .select({ villageId: villages.id, code: villages.code, name: villages.name })
-        .from(villages)
-        .where(eq(villages.id, industry.projectVillageId));
-      const village = new Map([project!, ...members].map((v) => [v.villageId, v]));
-
-      const parts = splitDividend(total, {
-        projectVillage: project!,
-        projectVillageShare: rule.projectVillageShare,
-        radiatingShare: rule.radiatingShare,
-        radiatingVillages: members.sort(byCode),
-      });
+      const { rule, village, parts } = await splitOn(tx, industry, input.date, total);
       const bank = await roleAccount(tx, industry.fundId, 'bank');
       const income = await roleAccount(tx, industry.fundId, 'dividend_income');
       const distribution = await roleAccount(tx, industry.fundId, 'village_distribution');

@@ -24,6 +24,16 @@ describe.each(backends)('API keys and roles on $name', (backend) => {
     expect(basic.status).toBe(401);
   });
 
+  it('tells a key who it is: id, role, permissions and reach, as the console needs', async () => {
+    const issued = await t.call('POST', '/v1/api-keys', { body: { name: '甲乡经办员', role: 'officer', scopes: { townships: ['甲乡'] } } });
+    const me = await t.call('GET', '/v1/me', { token: issued.body.token });
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ id: issued.body.id, name: '甲乡经办员', role: 'officer', permissions: ['read', 'report', 'record'], reach: { townships: ['甲乡'], funds: [] } });
+    const admin = await t.call('GET', '/v1/me');
+    expect(admin.body).toMatchObject({ id: 'env-admin', role: 'admin', reach: null });
+    expect((await t.call('GET', '/v1/me', { token: 'fl_unknown' })).status).toBe(401);
+  });
+
   it('issues a key once and keeps only its hash', async () => {
     const issued = await t.call('POST', '/v1/api-keys', { body: { name: '县财政系统', role: 'reader', scopes: ALL } });
     expect(issued.status).toBe(201);

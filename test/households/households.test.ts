@@ -114,6 +114,30 @@ describe.each(backends)('villages and monitored households on $name', (backend) 
     expect(future.body.code).toBe('date_in_future');
   });
 
+  it('searches by part of the code or of the head\'s name (the name not for readers), taking % and _ literally', async () => {
+    const villageId = await createVillage(t);
+    const prefix = uniqueCode('Q');
+    const made = async (suffix: string, headName: string, n: number) => {
+      const r = await t.call('POST', '/v1/households', { body: { code: `${prefix}-${suffix}`, headName, idNumber: idNumber(900 + n), villageId, memberCount: 2 } });
+      expect(r.status).toBe(201);
+      return r.body.id as string;
+    };
+    const wang = await made('A1', '王建国', 1);
+    const zhao = await made('B2', '赵建华', 2);
+    await made('C3', '钱%_明', 3);
+    const search = async (q: string, token?: string) =>
+      (await t.call('GET', `/v1/households?villageId=${villageId}&q=${encodeURIComponent(q)}`, { token })).body.items.map((h: any) => h.id);
+    expect(await search('建')).toEqual([wang, zhao]);
+    expect(await search('王建国')).toEqual([wang]);
+    expect(await search(`${prefix}-b2`.toLowerCase())).toEqual([zhao]);
+    expect(await search('%')).toHaveLength(1);
+    expect(await search('_')).toHaveLength(1);
+    const reader = await t.keyFor('reader');
+    expect(await search('建', reader)).toEqual([]);
+    expect(await search('A1', reader)).toEqual([wang]);
+    expect((await t.call('GET', `/v1/households?q=${'x'.repeat(51)}`)).status).toBe(400);
+  });
+
   it('filters households by monitoring category and pages them', async () => {
     const village = await createVillage(t, '白水村');
     for (let i = 0; i < 3; i++) {

@@ -151,6 +151,43 @@ describe.each(backends)('industries and dividends on $name', (backend) => {
     expect(await balance(s.byRole.bank!)).toBe('100.01');
   });
 
+  it('previews exactly the split a dividend then books, by the rule in force on its date, writing nothing', async () => {
+    const s = await setting();
+    const industry = (await createIndustry(s, { effectiveFrom: '2026-01-01' })).body;
+    const v2 = await t.call('POST', `/v1/industries/${industry.id}/rules`, {
+      body: { effectiveFrom: '2026-07-01', projectVillageShare: '0.50', radiatingVillages: [{ villageId: s.A }, { villageId: s.B }] },
+    });
+    expect(v2.status, JSON.stringify(v2.body)).toBe(201);
+    const preview = (date: string, amount: string) =>
+      t.call('GET', `/v1/industries/${industry.id}/dividends/preview?date=${date}&amount=${amount}`);
+
+    const before = await preview('2026-06-30', '100.01');
+    expect(before.status).toBe(200);
+    expect(before.body.ruleVersion).toBe(1);
+    expect(before.body.allocations.map((a: any) => [a.villageId, a.role, a.amount])).toEqual([
+      [s.P, 'project', '40.01'],
+      [s.A, 'radiating', '20.00'],
+      [s.B, 'radiating', '20.00'],
+      [s.C, 'radiating', '20.00'],
+    ]);
+    expect(before.body.allocations[0].villageName).toBe('P村');
+    const after = await preview('2026-07-01', '100.01');
+    expect(after.body.ruleVersion).toBe(2);
+    expect(after.body.allocations.map((a: any) => a.amount)).toEqual(['50.01', '25.00', '25.00']);
+    expect(await t.call('GET', `/v1/industries/${industry.id}/dividends`).then((r) => r.body.items)).toHaveLength(0);
+    expect(await balance(s.byRole.bank!)).toBe('0.00');
+
+    const booked = await dividend(industry.id, '2026-06-30', '100.01');
+    expect(booked.body.allocations).toEqual(before.body.allocations.map(({ villageId, role, amount }: any) => ({ villageId, role, amount })));
+
+    expect((await preview('2026-06-30', '1.234')).status).toBe(400);
+    const tooEarly = await preview('2025-12-31', '100.00');
+    expect(tooEarly.status).toBe(400);
+    expect(tooEarly.body).toMatchObject({ code: 'validation_failed', field: 'date' });
+    expect((await preview('2999-01-01', '100.00')).body.code).toBe('date_in_future');
+    expect((await t.call('GET', `/v1/industries/00000000-0000-4000-8000-000000000000/dividends/preview?date=2026-06-30&amount=1.00`)).status).toBe(404);
+  });
+
   it('breaks equal remainders by village code, not by the order the rule lists the villages', async () => {
     const s = await setting();
     const industry = (await createIndustry(s, { radiatingVillages: [{ villageId: s.C }, { villageId: s.B }, { villageId: s.A }] })).body;

@@ -1,0 +1,90 @@
+// The public API, as any other client uses it: a bearer key, JSON in and out, problem+json refusals.
+
+const TOKEN = 'fund-ledger.console.key';
+
+/** The key lives in this tab's session storage only, and nothing else is stored. */
+export const session = {
+  token: () => sessionStorage.getItem(TOKEN),
+  signIn: (token) => sessionStorage.setItem(TOKEN, token),
+  signOut: () => sessionStorage.removeItem(TOKEN),
+};
+
+/** A refusal from the API, with the field it concerns when the API names one. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.code = problem.code || 'http_error';
+    this.problem = problem;
+    this.field = fieldOf(problem);
+  }
+}
+
+/** The first field a problem names: a schema error's path, a `field` detail, or "field: …" in the detail. */
+function fieldOf(problem) {
+  const path = problem.errors?.[0]?.path;
+  if (path && path !== '/') return path.split('/').filter(Boolean)[0];
+  if (typeof problem.field === 'string') return problem.field.split(/[.[]/)[0];
+  const named = /^([a-zA-Z]+)(?:\[\d+\])?(?:\.[a-zA-Z]+)?:/.exec(problem.detail || '');
+  return named ? named[1] : null;
+}
+
+function url(path, query) {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null && v !== '') params.set(k, v);
+  const q = params.toString();
+  return q ? `${path}?${q}` : path;
+}
+
+async function request(method, path, { query, body, idempotencyKey, raw } = {}) {
+  const headers = { authorization: `Bearer ${session.token()}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  // Every write carries a key: a double click or a retry after a lost answer books nothing twice.
+  if (method !== 'GET') headers['idempotency-key'] = idempotencyKey || crypto.randomUUID();
+  let response;
+  try {
+    response = await fetch(url(path, query), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, { code: 'network_error', detail: '无法连接服务，请检查网络后重试。' });
+  }
+  if (response.status === 401) window.dispatchEvent(new CustomEvent('console:unauthorized'));
+  if (!response.ok) {
+    let problem = { code: 'http_error', detail: `HTTP ${response.status}` };
+    try {
+      problem = await response.json();
+    } catch {
+      // not JSON: keep the status
+    }
+    throw new ApiError(response.status, problem);
+  }
+  if (raw) return response;
+  return response.status === 204 ? null : response.json();
+}
+
+export const api = {
+  get: (path, query) => request('GET', path, { query }),
+  post: (path, body, options = {}) => request('POST', path, { body, ...options }),
+  patch: (path, body, options = {}) => request('PATCH', path, { body, ...options }),
+  /** Every page of a list, following nextCursor (for small lists: villages, funds). */
+  async all(path, query = {}, max = 2000) {
+    const items = [];
+    let cursor;
+    do {
+      const page = await request('GET', path, { query: { ...query, limit: 500, cursor } });
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor && items.length < max);
+    return items;
+  },
+  /** Downloads a file the API answers (a statement's PDF or CSV) under `filename`. */
+  async download(path, query, filename) {
+    const response = await request('GET', path, { query, raw: true });
+    const blob = await response.blob();
+    const href = URL.createObjectURL(blob);
+    const link = Object.assign(document.createElement('a'), { href, download: filename });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  },
+};

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyPluginAsync } from 'fastify';
+
+const PUBLIC = fileURLToPath(new URL('./public/', import.meta.url));
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+// The console is a client of the public API like any other: its pages hold no data and no secret, and
+// it may load nothing but its own files and talk to nothing but this service.
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+interface Asset {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+/** Every file under public/, read once at start: the set of paths served is fixed, nothing else is reachable. */
+function loadAssets(): Map<string, Asset> {
+  const assets = new Map<string, Asset>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (TYPES[extname(name)]) {
+        const body = readFileSync(path);
+        const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+        assets.set(relative(PUBLIC, path).split(sep).join('/'), { body, type: TYPES[extname(name)]!, etag });
+      }
+    }
+  };
+  walk(PUBLIC);
+  return assets;
+}
+
+// A CJK font for machines that have none (a bare server's browser, CI): the Noto Sans Hans the printed
+// statements embed (src/statements/fonts.ts), 8 MB each. The stylesheet names it after the usual system
+// fonts, and a browser fetches a web font only when it reaches it for a character, so people with a
+// Chinese font installed never download it.
+const FONTS_DIR = join(dirname(createRequire(import.meta.url).resolve('@embedpdf/fonts-sc')), '..', 'fonts');
+const FONTS = new Set(['NotoSansHans-Regular.otf', 'NotoSansHans-Bold.otf']);
+
+/** The web console (控制台) under /console: static files of a small client that uses the public API. */
+export const consoleRoutes: FastifyPluginAsync = async (app) => {
+  const assets = loadAssets();
+  const hide = { schema: { hide: true } };
+
+  const send = (file: string) => async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const asset = assets.get(file);
+    if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    reply.header('content-security-policy', CSP).header('cache-control', 'no-cache').header('etag', asset.etag);
+    if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+    return reply.type(asset.type).send(asset.body);
+  };
+
+  // A wildcard, not a :name parameter: the scope guard (src/http/scope.ts) knows the API's parameters only.
+  app.get<{ Params: { '*': string } }>('/console/fonts/*', hide, async (request, reply) => {
+    const name = request.params['*'];
+    if (!FONTS.has(name)) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    return reply
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .type('font/otf')
+      .send(createReadStream(join(FONTS_DIR, name)));
+  });
+  app.get('/console', hide, async (_request, reply) => reply.redirect('/console/', 301));
+  app.get('/console/', hide, send('index.html'));
+  app.get<{ Params: { '*': string } }>('/console/*', hide, (request, reply) => send(request.params['*'])(request, reply));
+};
