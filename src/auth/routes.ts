@@ -63,6 +63,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     schema: {
       tags: ['api keys'],
       summary: 'The key making the request: its id, name, role, what it may do and what it reaches',
+      querystring: z.strictObject({}),
       response: {
         200: z
           .object({

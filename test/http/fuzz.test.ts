@@ -205,7 +205,8 @@ function requestsFor(route: Route, validIds: string[]): fc.Arbitrary<Case> {
 
   if (route.method === 'GET' || route.method === 'DELETE' || route.body === null) {
     // Without a body, a strict query schema can refuse an unknown parameter; otherwise the path must be junk.
-    const queryIsStrict = route.queryParams.length > 0;
+    // A route that takes no input at all (GET /v1/me) must still refuse a query it does not know.
+    const queryIsStrict = route.queryParams.length > 0 || !route.pathParams.length;
     const cases: fc.Arbitrary<string>[] = [];
     if (route.pathParams.length) cases.push(poisonedPath.chain((path) => query(false).map((q) => path + q)));
     if (queryIsStrict) cases.push(anyPath.chain((path) => query(true).map((q) => path + q)));
