@@ -7,6 +7,8 @@ import { backends } from '../helpers/database.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { createPreventionFund, createVillage } from '../helpers/fixtures.js';
 import { consoleErrors, launch, listen, screenshot, signIn, skipBrowserTests } from './browser.js';
+// @ts-expect-error plain JavaScript module served to browsers, without type declarations
+import { formatMoney } from '../../src/console/public/money.js';
 
 describe.skipIf(skipBrowserTests)('web console: sign-in, overview and dividends', () => {
   let t: TestApp;
@@ -65,7 +67,6 @@ describe.skipIf(skipBrowserTests)('web console: sign-in, overview and dividends'
     await page.goto(`${url}#/dividend`);
     await page.getByLabel('到账日期').fill('2026-03-20');
     await page.getByLabel('分红金额（元）').fill('100,000.01');
-    await page.getByLabel('凭证号').fill('分红-农商行回单0412');
     await page.getByRole('button', { name: '预览分配' }).click();
     const preview = page.locator('.preview');
     await expect.poll(() => preview.textContent()).toContain('分毫不差');
@@ -74,7 +75,7 @@ describe.skipIf(skipBrowserTests)('web console: sign-in, overview and dividends'
     // villages, the odd fen placed by largest remainder; shown with thousands separators.
     const split = await t.call('GET', `/v1/industries/${industryId}/dividends/preview?date=2026-03-20&amount=100000.01`, { token: officer });
     expect(split.status).toBe(200);
-    const expected = split.body.allocations.map((a: any) => [a.villageName, a.amount.replace(/\B(?=(\d{3})+(?!\d))/, ',')]);
+    const expected = split.body.allocations.map((a: any) => [a.villageName, formatMoney(a.amount)]);
     expect(rows).toHaveLength(4);
     expected.forEach(([name, amount]: [string, string], i: number) => {
       expect(rows[i]).toContain(name);
@@ -87,6 +88,8 @@ describe.skipIf(skipBrowserTests)('web console: sign-in, overview and dividends'
 
     // Nothing is booked by a preview.
     expect((await t.call('GET', `/v1/industries/${industryId}/dividends`)).body.items).toHaveLength(0);
+    // The bank reference typed after the preview is booked with it.
+    await page.getByLabel('凭证号').fill('分红-农商行回单0412');
     await page.getByRole('button', { name: '确认入账' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('分红-农商行回单0412');
     const voucher = await page.locator('section', { hasText: '已入账' }).textContent();
@@ -136,12 +139,27 @@ describe.skipIf(skipBrowserTests)('web console: sign-in, overview and dividends'
     const perVillage = page.locator('section', { hasText: '各村收益分配与使用' });
     expect(await perVillage.locator('svg rect.bar-allocated').count()).toBe(4);
     const qingshan = (await t.call('GET', `/v1/villages/${villages.P}/allocations`)).body.funds[0];
-    const shown = (value: string) => value.replace(/\B(?=(\d{3})+(?!\d))/, ',');
     expect(await perVillage.locator('tbody tr', { hasText: '青山村' }).textContent()).toBe(
-      `青山村（${(await t.call('GET', `/v1/villages/${villages.P}`)).body.code}）${shown(qingshan.allocated)}${shown(qingshan.spent)}${shown(qingshan.remaining)}`,
+      `青山村（${(await t.call('GET', `/v1/villages/${villages.P}`)).body.code}）${formatMoney(qingshan.allocated)}${formatMoney(qingshan.spent)}${formatMoney(qingshan.remaining)}`,
     );
     await screenshot(page, 'overview');
     expect(consoleErrors(page)).toEqual([]);
     await page.context().close();
   }, 90_000);
+
+  it('forgets everything of one key when another signs in in the same tab', async () => {
+    const other = await createPreventionFund(t, { name: '白云乡防止返贫专项基金' });
+    const page = await signIn(browser, url, officer);
+    await page.goto(`${url}#/overview`);
+    await page.locator('select[name=fundId]').selectOption(other.fundId);
+    await page.getByRole('button', { name: '退出' }).click();
+    // A key that reaches only the first fund: the picker must not offer, nor keep, the other one.
+    const scoped = await t.keyFor('officer', { funds: [fund.fundId] });
+    await page.getByLabel('API 密钥').fill(scoped);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.goto(`${url}#/overview`);
+    await expect.poll(() => page.locator('select[name=fundId] option').allTextContents()).toEqual([`${fund.fund.code} 青山乡防止返贫专项基金`]);
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['fund-ledger.console.key']);
+    await page.context().close();
+  }, 60_000);
 });

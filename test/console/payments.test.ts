@@ -133,7 +133,8 @@ describe.skipIf(skipBrowserTests)('web console: households and payments', () => 
     expect(await page.locator('h2', { hasText: '申请支付' }).count()).toBe(0);
     const pending = queue(page).locator('.pager').nth(0);
     const toPay = queue(page).locator('.pager').nth(1);
-    await expect.poll(() => pending.locator('tbody tr').count()).toBe(3);
+    // Each row a payment or a batch (a batch's lines, under its row, open with 各户明细).
+    await expect.poll(() => pending.locator('tbody tr:not(.batch-lines)').count()).toBe(3);
     expect(await pending.locator('tbody tr', { hasText: '批次' }).textContent()).toContain('600.00');
     await screenshot(page, 'payments');
 
@@ -220,6 +221,93 @@ describe.skipIf(skipBrowserTests)('web console: households and payments', () => 
     const periods = (await t.call('GET', `/v1/households/${secondHouseholdId}`)).body.monitoring;
     expect(periods).toHaveLength(2);
     expect(periods[1]).toMatchObject({ category: 'unstable', riskCauses: ['disability'], since: today, eliminatedOn: null });
+    expect(consoleErrors(page)).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  const shanghaiToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  const ok = (reply: { status: number; body: any }, status = 201) => {
+    expect(reply.status, JSON.stringify(reply.body)).toBe(status);
+    return reply.body;
+  };
+  // The queue's two lists (待审批, 已审批待支付): the section's own divs, not the pagers of a batch's lines inside them.
+  const lists = (page: Page) => queue(page).locator(':scope > div');
+
+  it('a batch with one bad line: the line is failed from the page, then the rest is approved and paid', async () => {
+    const village = await createVillage(t, '白石村');
+    const stays = await createHousehold(t, village, '2025-01-01', '赵一明');
+    const leaves = await createHousehold(t, village, '2025-01-01', '钱二红');
+    const leavesCode = ok(await t.call('GET', `/v1/households/${leaves}`), 200).code;
+    const description = '2025年7月生活补助（白石村）';
+    const batch = ok(
+      await t.call('POST', '/v1/disbursement-batches', {
+        token: keys.officer.token,
+        body: { fundId, category: 'living_allowance', date: '2025-07-15', description, items: [{ householdId: stays, amount: '250.00' }, { householdId: leaves, amount: '250.00' }] },
+      }),
+    );
+    // One household leaves monitoring today: the batch's approval, posted today, refuses its line.
+    ok(await t.call('POST', `/v1/households/${leaves}/monitoring/eliminate`, { body: { date: shanghaiToday(), reason: '务工收入稳定' } }), 200);
+
+    const page = await signIn(browser, url, keys.approver.token);
+    await page.goto(`${url}#/payments`);
+    const pending = lists(page).nth(0);
+    const toPay = lists(page).nth(1);
+    const row = pending.locator('tbody tr', { hasText: description }).first();
+    await row.waitFor();
+    const before = await written(t);
+    await row.getByRole('button', { name: '整批审批' }).click();
+    await expect.poll(() => row.locator('.form-error').textContent()).toContain('整批未办理：有 1 户不能办理');
+    expect(await written(t)).toEqual(before);
+    expect(ok(await t.call('GET', `/v1/disbursement-batches/${batch.id}`), 200).status).toBe('requested');
+
+    // The batch's lines open under its row, the refused one named with its reason and a 标记失败 of its own.
+    const lines = pending.locator('tr.batch-lines', { hasText: description });
+    await expect.poll(() => lines.isVisible()).toBe(true);
+    const refused = lines.locator('table').first();
+    await expect.poll(() => refused.textContent()).toContain(leavesCode);
+    expect(await refused.textContent()).toContain('已离开监测');
+    expect(await lines.locator('.pager tbody tr').count()).toBe(2);
+    expect(await lines.locator('.pager tbody tr', { hasText: leavesCode }).textContent()).toContain('不能办理');
+    await screenshot(page, 'payments-batch-refused');
+    await refused.getByRole('button', { name: '标记失败' }).click();
+    await expect.poll(() => refused.locator('[data-field=reason] .field-error').textContent()).toContain('请填写失败原因');
+    await refused.getByLabel('失败原因').fill('该户已于今日风险消除');
+    await refused.getByRole('button', { name: '标记失败' }).click();
+    const failedLine = () => t.call('GET', `/v1/disbursements?fundId=${fundId}&householdId=${leaves}`).then((r) => r.body.items[0]);
+    await expect.poll(async () => (await failedLine()).status).toBe('failed');
+    expect((await failedLine()).failureReason).toBe('该户已于今日风险消除');
+
+    // The rest approved, then paid with one bank reference.
+    await expect.poll(() => row.textContent()).toContain('其中 1 户已失败');
+    await row.getByRole('button', { name: '整批审批' }).click();
+    const payRow = toPay.locator('tbody tr', { hasText: description }).first();
+    await payRow.waitFor();
+    await payRow.getByLabel('银行回单号').fill('YKT-2025-07-0007');
+    await payRow.getByRole('button', { name: '整批标记已支付' }).click();
+    await expect.poll(async () => ok(await t.call('GET', `/v1/disbursement-batches/${batch.id}`), 200).status).toBe('paid');
+    const paid = ok(await t.call('GET', `/v1/disbursement-batches/${batch.id}`), 200);
+    expect(paid).toMatchObject({ bankReference: 'YKT-2025-07-0007', byStatus: { paid: { count: 1, amount: '250.00' }, failed: { count: 1, amount: '250.00' } } });
+    expect(paid.items.find((d: any) => d.householdId === stays).status).toBe('paid');
+    expect(consoleErrors(page)).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('an approver marks a single payment failed with a reason', async () => {
+    const request = ok(
+      await t.call('POST', '/v1/disbursements', { token: keys.officer.token, body: { fundId, householdId, category: 'temporary_relief', amount: '123.45', date: '2025-08-01' } }),
+    );
+    const page = await signIn(browser, url, keys.approver.token);
+    await page.goto(`${url}#/payments`);
+    const row = lists(page).nth(0).locator('tbody tr', { hasText: '123.45' });
+    await row.waitFor();
+    await row.getByLabel('失败原因').fill('一卡通账户已销户');
+    await row.getByRole('button', { name: '标记失败' }).click();
+    await expect.poll(async () => ok(await t.call('GET', `/v1/disbursements/${request.id}`), 200).status).toBe('failed');
+    expect(ok(await t.call('GET', `/v1/disbursements/${request.id}`), 200).failureReason).toBe('一卡通账户已销户');
+    const register = page.locator('section', { has: page.locator('h2', { hasText: '支付登记簿' }) });
+    await expect.poll(() => register.locator('tbody tr', { hasText: '123.45' }).textContent()).toContain('已失败');
+    expect(await register.locator('tbody tr', { hasText: '123.45' }).textContent()).toContain('一卡通账户已销户');
+    expect(await lists(page).nth(0).locator('tbody tr', { hasText: '123.45' }).count()).toBe(0);
     expect(consoleErrors(page)).toEqual([]);
     await page.context().close();
   }, 60_000);

@@ -123,6 +123,31 @@ describe.skipIf(skipBrowserTests)('web console: statements, insurance and audit'
     await page.context().close();
   }, 60_000);
 
+  it('prints a statement alone: the header, menu and forms hidden, its tables shown', async () => {
+    const page = await signIn(browser, url, officer);
+    await page.goto(`${url}#/statements`);
+    await page.locator('select[name=kind]').selectOption('fund');
+    await page.locator('select[name=fundId]').selectOption(fund.fundId);
+    await page.getByRole('button', { name: '在页面查看' }).click();
+    const view = page.locator('section', { hasText: '勾稽相符' });
+    await view.waitFor();
+    const header = page.locator('header.top');
+    expect(await header.isVisible()).toBe(true);
+    await page.emulateMedia({ media: 'print' });
+    expect(await header.isVisible()).toBe(false);
+    expect(await page.getByRole('navigation', { name: '功能' }).isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: '退出' }).isVisible()).toBe(false);
+    for (const form of await page.locator('form').all()) expect(await form.isVisible()).toBe(false);
+    expect(await page.locator('select[name=kind]').isVisible()).toBe(false);
+    expect(await view.locator('table').first().isVisible()).toBe(true);
+    expect(await view.locator('.figures').isVisible()).toBe(true);
+    expect(await view.textContent()).toContain('123,456.78');
+    await page.emulateMedia({ media: 'screen' });
+    expect(await header.isVisible()).toBe(true);
+    expect(consoleErrors(page)).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
   it('shows every other statement on the page, with its subject chosen from the API', async () => {
     const page = await signIn(browser, url, officer);
     await page.goto(`${url}#/statements`);
@@ -200,7 +225,7 @@ describe.skipIf(skipBrowserTests)('web console: statements, insurance and audit'
     // More than was claimed: the API refuses, the console says so beside the amount.
     await claims.getByLabel('核定金额（元）').fill('3,500');
     await claims.getByRole('button', { name: '核定' }).click();
-    await expect.poll(() => claims.locator('[data-field=amountApproved] .field-error').textContent()).toContain('is more than the 3000.00 claimed');
+    await expect.poll(() => claims.locator('[data-field=amountApproved] .field-error').textContent()).toContain('核定金额不能超过申请金额 3,000.00 元');
     await claims.getByLabel('核定金额（元）').fill('2,800.50');
     await claims.getByRole('button', { name: '核定' }).click();
     await expect.poll(() => page.locator('section', { has: page.getByRole('heading', { name: '理赔', exact: true }) }).locator('tbody tr', { hasText: '因意外' }).textContent()).toContain('已核定');

@@ -65,15 +65,21 @@ export const api = {
   get: (path, query) => request('GET', path, { query }),
   post: (path, body, options = {}) => request('POST', path, { body, ...options }),
   patch: (path, body, options = {}) => request('PATCH', path, { body, ...options }),
-  /** Every page of a list, following nextCursor (for small lists: villages, funds). */
-  async all(path, query = {}, max = 2000) {
+  /**
+   * Every page of a list, following nextCursor: for lists a page needs whole (villages, funds, a batch's
+   * lines — at most 6,000 households). Refuses rather than return part of a longer list.
+   */
+  async all(path, query = {}, max = 10_000) {
     const items = [];
     let cursor;
     do {
       const page = await request('GET', path, { query: { ...query, limit: 500, cursor } });
       items.push(...page.items);
       cursor = page.nextCursor;
-    } while (cursor && items.length < max);
+      if (cursor && items.length >= max) {
+        throw new ApiError(0, { code: 'too_many', detail: `列表超过 ${max} 条，无法在页面中完整显示，请缩小范围（例如按村查询）。` });
+      }
+    } while (cursor);
     return items;
   },
   /** Downloads a file the API answers (a statement's PDF or CSV) under `filename`. */

@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the navigation (only what the key may do), and a router over #/paths.
 // Each page is a module of pages/ exporting { title, permission, render(main, ctx) }.
 import { api, ApiError, session } from './api.js';
-import { clear, field, h, label, plainMessage, showError } from './ui.js';
+import { clear, errorBlock, field, fieldError, h, label, plainMessage, showError } from './ui.js';
 
 // In menu order. Loaded side by side; a page that fails to load is left out of the menu, not the console.
 const NAMES = ['overview', 'dividend', 'households', 'payments', 'insurance', 'statements', 'audit'];
@@ -16,8 +16,14 @@ const PAGES = Object.fromEntries(
 );
 const root = document.getElementById('app');
 
-// What the pages share for as long as the tab is signed in (in memory only).
-const state = { me: null, funds: null, fundId: null };
+// What the pages share for as long as one key is signed in (in memory only). Pages may keep their own
+// choices here; all of it goes when the key changes or signs out.
+const state = {};
+const resetState = () => {
+  for (const key of Object.keys(state)) delete state[key];
+  Object.assign(state, { me: null, funds: null, fundId: null });
+};
+resetState();
 
 const allowed = (page) => state.me && (!page.permission || state.me.permissions.includes(page.permission));
 
@@ -55,7 +61,8 @@ function signInPage(message) {
 }
 
 async function signIn(form, token) {
-  if (!token) return showError(form, new ApiError(400, { code: 'validation_failed', field: 'token', detail: '请输入密钥。' }));
+  if (!token) return showError(form, fieldError('token', '请输入密钥。'));
+  resetState();
   session.signIn(token);
   try {
     state.me = await api.get('/v1/me');
@@ -68,7 +75,7 @@ async function signIn(form, token) {
 
 function signOut() {
   session.signOut();
-  Object.assign(state, { me: null, funds: null, fundId: null });
+  resetState();
   location.hash = '#/';
   signInPage();
 }
@@ -116,14 +123,14 @@ async function route() {
   try {
     await PAGES[page].render(main, { me: state.me, params: params.map(decodeURIComponent), funds, fundPicker, state, go: (path) => (location.hash = path) });
   } catch (error) {
-    clear(main, h('p', { class: 'form-error', role: 'alert' }, error instanceof ApiError ? plainMessage(error) : `页面出错：${error.message}`));
+    clear(main, errorBlock(error));
   }
 }
 
 window.addEventListener('hashchange', route);
 window.addEventListener('console:unauthorized', () => {
   session.signOut();
-  state.me = null;
+  resetState();
   signInPage('密钥无效、已过期或已吊销，请重新登录。');
 });
 route();

@@ -1,5 +1,6 @@
 // DOM helpers. Text always goes in as text nodes (never innerHTML), so nothing from the API can run.
-import { formatMoney } from './money.js';
+import { ApiError } from './api.js';
+import { formatMoney, parseMoneyInput } from './money.js';
 
 /** h('p', { class: 'x', onclick }, 'text', child…) */
 export function h(tag, props = {}, ...children) {
@@ -49,6 +50,8 @@ export const LABELS = {
   claimStatus: { filed: '已报案', approved: '已核定', paid: '已赔付', rejected: '已拒赔' },
   monitoring: { unstable: '脱贫不稳定户', marginal: '边缘易致贫户', sudden_hardship: '突发严重困难户' },
   claimCause: { illness: '因病', accident: '因意外', disaster: '因灾', schooling: '因学' },
+  // The service's default risk causes (LEDGER_RISK_CAUSES); a county's own show as sent.
+  riskCause: { illness: '因病', disability: '因残', accident: '因意外', disaster: '因灾', schooling: '因学', unemployment: '因失业', other: '其他' },
   role: { admin: '管理员', officer: '经办员', approver: '审批员', auditor: '审计员', reader: '只读' },
   income: { dividends: '资产收益分红', donations: '社会捐赠', fiscalTransfers: '财政转移', insuranceRefunds: '保险退费', other: '其他' },
 };
@@ -79,9 +82,87 @@ const PLAIN = {
   database_unavailable: '数据库暂不可用，请稍后重试',
   database_timeout: '数据库超时，请稍后重试',
   network_error: '网络错误',
+  too_many: '列表过长',
+  already_monitored: '已在监测中',
+  unknown_household: '未找到农户',
+  unknown_village: '未找到村',
 };
 
-export const plainMessage = (error) => `${PLAIN[error.code] ?? '操作被拒绝'}：${error.problem?.detail ?? error.message}`;
+// Where the API's own sentence is English, the same refusal said in Chinese from the problem's fields.
+const yuan = (value) => {
+  try {
+    return `${formatMoney(value)} 元`;
+  } catch {
+    return `${value} 元`;
+  }
+};
+const statusWord = (s) => LABELS.disbursementStatus[s] ?? LABELS.claimStatus[s] ?? s;
+const REWRITE = {
+  over_cap: (p) =>
+    p.cap ? `${p.year} 年本户${label('category', p.category)}最多 ${yuan(p.cap)}，已审批或支付 ${yuan(p.used)}，尚可申请 ${yuan(p.remaining)}，少于申请的 ${yuan(p.amount)}。` : null,
+  insufficient_funds: (p) => {
+    if (p.poolBalance !== undefined) return `保单的保费资金池只有 ${yuan(p.poolBalance)}，还差 ${yuan(p.shortfall)}。`;
+    if (Array.isArray(p.accounts) && p.accounts.length) {
+      const where = (a) => (/allocation/.test(a.name ?? '') ? '村分配资金' : a.name ? '基金可用余额' : '账户余额');
+      return `${p.accounts.map((a) => `${where(a)}只有 ${yuan(a.balance)}，还差 ${yuan(a.shortfall)}`).join('；')}。`;
+    }
+    if (p.villageId && p.shortfall) return `该村在本基金没有分配资金，还差 ${yuan(p.shortfall)}。`;
+    return null;
+  },
+  not_monitored: (p) =>
+    p.benefitDate
+      ? `今天（${p.date}）已离开监测，离开监测的农户不再支付（受益日期为 ${p.benefitDate}）。`
+      : p.date
+        ? `${p.date} 不在监测期内。`
+        : null,
+  village_mismatch: () => '该户不住在所选的村：村分配资金只能支付本村农户。',
+  category_not_allowed: (p) =>
+    p.category === 'insurance'
+      ? '防贫保赔付不作为支付办理，请在“防贫保”中按理赔登记。'
+      : p.category
+        ? `本基金不允许${label('category', p.category)}支出${p.allowedCategories?.length ? `；允许的类别：${p.allowedCategories.map((c) => label('category', c)).join('、')}` : ''}。`
+        : null,
+  date_in_future: (p) => (p.date ? `日期 ${p.date} 晚于今天（${p.today}）。` : null),
+  period_closed: (p) => {
+    const f = p.funds?.[0];
+    return f ? `基金已结账至 ${f.closedThrough}，不能记入 ${p.date}；请在 ${f.openFrom} 或以后的开放期间记账，并注明原凭证。` : null;
+  },
+  invalid_state: (p) => {
+    const s = p.currentStatus ?? p.claimStatus;
+    return s ? `当前状态为“${statusWord(s)}”，不能执行此操作。` : null;
+  },
+  already_paid: () => '已经支付过，不能重复支付。',
+  not_approved: () => '尚未审批，须先审批才能登记支付。',
+  approver_is_requester: () => '这笔申请是用本密钥提交的，须由另一位审批员用自己的密钥办理。',
+  already_monitored: (p) => (p.since ? `该户自 ${p.since} 起已在监测中，须先登记风险消除。` : null),
+  unknown_household: () => '没有这个农户（或不在本密钥的管辖范围内）。',
+  unknown_village: () => '没有这个村（或不在本密钥的管辖范围内）。',
+  fund_closed: () => '基金已关闭，不再支付或记账。',
+  validation_failed: (p) => {
+    const lines = p.errors?.filter((e) => e.disbursementId);
+    if (lines?.length) return `有 ${lines.length} 户不能办理：请先将这些户标记失败，再办理其余各户。`;
+    if (p.amountClaimed) return `核定金额不能超过申请金额 ${yuan(p.amountClaimed)}。`;
+    if (p.coverFrom) return `日期不在保单保障期（${p.coverFrom} 至 ${p.coverTo}）内。`;
+    const since = /^since: a new inclusion starts on or after the last elimination \((.+)\)/.exec(p.detail ?? '');
+    if (since) return `重新纳入监测的日期不能早于上次风险消除的日期（${since[1]}）。`;
+    const began = /^date: the risk cannot be eliminated before monitoring began \((.+)\)/.exec(p.detail ?? '');
+    if (began) return `风险消除日期不能早于纳入监测的日期（${began[1]}）。`;
+    return null;
+  },
+};
+
+export function plainMessage(error) {
+  const p = error.problem ?? {};
+  let said = null;
+  try {
+    said = REWRITE[error.code]?.(p) ?? null;
+  } catch {
+    said = null;
+  }
+  // A batch refused for some of its lines is not a typing mistake.
+  const what = error.code === 'validation_failed' && p.errors?.some((e) => e.disbursementId) ? '整批未办理' : PLAIN[error.code] ?? '操作被拒绝';
+  return `${what}：${said ?? p.detail ?? error.message}`;
+}
 
 /**
  * Shows a refusal beside the field it concerns (an element with data-field="name" inside `form`), or
@@ -101,6 +182,58 @@ export function showError(form, error) {
   }
 }
 
+/** A refusal of the page's own, before anything is sent, shown like the API's beside the field `name`. */
+export const fieldError = (name, detail) => new ApiError(400, { code: 'validation_failed', field: name, detail });
+
+/** The amount typed in `input` as the API takes it ("1234.50"), or throws a field error for `name`. */
+export function readAmount(input, name = input.name) {
+  const value = parseMoneyInput(input.value);
+  if (value === null) {
+    throw fieldError(name, `“${input.value}”不是有效金额：请输入大于 0、最多两位小数的金额，如 30000 或 30,000.50。`);
+  }
+  return value;
+}
+
+/**
+ * A form's submit handler: clears old refusals, disables its submit buttons while `run(key)` works, and
+ * shows a refusal beside its field. `key` is the write's Idempotency-Key, kept until a write succeeds, so a
+ * double click or a retry after a lost answer books once (a refused write stores nothing and may be retried).
+ */
+export function onSubmit(form, run) {
+  let key = crypto.randomUUID();
+  let busy = false;
+  return async (event) => {
+    event?.preventDefault();
+    if (busy) return;
+    busy = true;
+    showError(form, null);
+    const buttons = [...form.querySelectorAll('button[type=submit]')];
+    for (const b of buttons) b.disabled = true;
+    try {
+      await run(key);
+      key = crypto.randomUUID();
+    } catch (error) {
+      showError(form, error);
+    } finally {
+      busy = false;
+      for (const b of buttons) if (b.isConnected) b.disabled = false;
+    }
+  };
+}
+
+/** Key figures in a row of boxes: figures([['银行存款', '1234.50'], ['户数', h(…)]]); strings are amounts. */
+export const figures = (pairs) =>
+  h('dl', { class: 'figures' }, pairs.map(([name, value]) => h('div', {}, h('dt', {}, name), h('dd', {}, typeof value === 'string' ? money(value) : value))));
+
+/** 青山村（V-0012） */
+export const villageLabel = (village) => (village ? `${village.name}（${village.code}）` : '—');
+
+/** A refusal or failure shown in place of content. */
+export const errorBlock = (error) => h('p', { class: 'form-error', role: 'alert' }, error instanceof ApiError ? plainMessage(error) : `出错：${error.message}`);
+
+/** What a page shows when the key reaches no fund. */
+export const noFunds = (main, title) => clear(main, section(title, h('p', { class: 'empty' }, '本密钥管辖范围内还没有基金。')));
+
 /** A labelled field: field('amount', '金额（元）', input). */
 export const field = (name, text, control, hint) =>
   h('label', { class: 'field', dataset: { field: name } }, h('span', { class: 'field-label' }, text), control, hint ? h('small', { class: 'hint' }, hint) : null);
@@ -118,9 +251,10 @@ export function table(columns, rows, { empty = '暂无记录' } = {}) {
 
 /**
  * A list that pages with the API's cursors: load(cursor) → { items, nextCursor }; render(items) → node.
- * Keeps the cursors seen so that 上一页 goes back.
+ * Keeps the cursors seen so that 上一页 goes back. With `form` (the filters the list was asked with), a
+ * refusal is shown beside the filter it names, in that form; otherwise in place of the list.
  */
-export function pager(load, render) {
+export function pager(load, render, { form } = {}) {
   const box = h('div', { class: 'pager' });
   const stack = [undefined];
   async function show(index) {
@@ -140,7 +274,12 @@ export function pager(load, render) {
         ),
       );
     } catch (error) {
-      clear(box, h('p', { class: 'form-error', role: 'alert' }, plainMessage(error)));
+      if (form) {
+        clear(box);
+        showError(form, error);
+      } else {
+        clear(box, errorBlock(error));
+      }
     }
   }
   show(0);

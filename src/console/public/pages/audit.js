@@ -5,8 +5,8 @@
 // A verification answers the chain's length and head hash: an auditor who notes them down can pass them
 // back later (位置 + 链头哈希) to check the chain still passes through that point, i.e. that nothing
 // recorded before it was rewritten.
-import { api, ApiError } from '../api.js';
-import { clear, field, h, label, localTime, pager, plainMessage, section, select, showError, table } from '../ui.js';
+import { api } from '../api.js';
+import { clear, field, fieldError, figures, h, label, localTime, pager, plainMessage, section, select, showError, table } from '../ui.js';
 
 // The writes the API knows, in the officers' words (the audit log's route patterns).
 const ROUTES = {
@@ -50,9 +50,8 @@ const ID_NAMES = {
   disbursementId: '支付', batchId: '批次', policyId: '保单', claimId: '理赔', keyId: '密钥', dividendId: '分红',
 };
 
-/** An ISO instant as read in the ledger's time zone: 2026-11-30 18:05:09. */
+/** A long id (a UUID) by its first 8 characters. */
 const shortId = (id) => (id && id.length > 12 ? id.slice(0, 8) : id ?? '—');
-const refused = (name, detail) => new ApiError(400, { code: 'validation_failed', field: name, detail });
 
 export default {
   title: '审计',
@@ -96,9 +95,9 @@ async function verification(ctx) {
     try {
       const position = at.value.trim();
       const recorded = hash.value.trim().toLowerCase();
-      if (position && !/^[1-9]\d*$/.test(position)) throw refused('at', '位置应为正整数。');
-      if (position && !recorded) throw refused('hash', '填了位置，也请填该位置记下的链头哈希。');
-      if (recorded && !position) throw refused('at', '填了哈希，也请填它对应的位置（上次校验的凭证数）。');
+      if (position && !/^[1-9]\d*$/.test(position)) throw fieldError('at', '位置应为正整数。');
+      if (position && !recorded) throw fieldError('hash', '填了位置，也请填该位置记下的链头哈希。');
+      if (recorded && !position) throw fieldError('at', '填了哈希，也请填它对应的位置（上次校验的凭证数）。');
       const answer = await api.get(`/v1/funds/${encodeURIComponent(fund.value)}/verify`, position ? { at: position, hash: recorded } : {});
       clear(result, ...report(answer));
     } catch (error) {
@@ -119,15 +118,14 @@ async function verification(ctx) {
         { class: intact ? 'notice' : 'form-error' },
         intact ? '完好：凭证哈希链完整，各科目余额与分录重算一致。' : '已损坏：账簿与其哈希链或分录不一致，请立即报告。',
       ),
-      h(
-        'dl',
-        { class: 'figures' },
+      // Text, not amounts: each in a node, as figures() formats a string as money.
+      figures(
         [
           ['校验结果', intact ? '完好' : '已损坏'],
           ['已校验凭证（链长）', `${v.transactions} 笔`],
           ['未上链的凭证', `${v.unlinkedTransactions} 笔`],
           ['余额重算', v.balanceMismatches.length ? `${v.balanceMismatches.length} 处不一致` : '一致'],
-        ].map(([k, x]) => h('div', {}, h('dt', {}, k), h('dd', {}, x))),
+        ].map(([k, x]) => [k, h('span', {}, x)]),
       ),
       h('p', {}, '链头哈希：', h('code', {}, v.headHash ?? '（该基金还没有凭证）')),
       v.headHash
@@ -218,20 +216,13 @@ function auditLog(ctx) {
     const query = { outcome: outcome.value, route: route.value, actorId: actorId.value.trim(), targetId: targetId.value.trim(), from: from.value, to: to.value };
     ctx.state.auditFilter = query;
     if (query.targetId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(query.targetId)) {
-      return showError(form, refused('targetId', '对象 ID 应为完整的 UUID（形如 3f2b…-…）。'));
+      return showError(form, fieldError('targetId', '对象 ID 应为完整的 UUID（形如 3f2b…-…）。'));
     }
     clear(
       list,
       pager(
-        async (cursor) => {
-          try {
-            return await api.get('/v1/audit-log', { ...query, limit: 20, cursor });
-          } catch (error) {
-            // A refused filter is shown beside its field, the list stays empty.
-            showError(form, error);
-            return { items: [], nextCursor: null };
-          }
-        },
+        // A refused filter is shown beside its field in the form, the list left empty.
+        (cursor) => api.get('/v1/audit-log', { ...query, limit: 20, cursor }),
         (items) =>
           table(
             [
@@ -264,6 +255,7 @@ function auditLog(ctx) {
             items,
             { empty: '没有符合条件的记录。' },
           ),
+        { form },
       ),
     );
   }

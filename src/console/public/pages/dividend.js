@@ -1,9 +1,9 @@
 // 登记分红: an industry's dividend, split among villages by the rule in force on its date. The split is
 // previewed to the fen (by the API, with the same rule and arithmetic as the posting) before anything is
 // booked; after posting, the voucher is shown line by line.
-import { api, ApiError } from '../api.js';
-import { formatMoney, parseMoneyInput, sumMoney } from '../money.js';
-import { clear, field, h, money, section, showError, table, today } from '../ui.js';
+import { api } from '../api.js';
+import { formatMoney, sumMoney } from '../money.js';
+import { clear, field, h, money, readAmount, section, showError, table, today } from '../ui.js';
 
 const ROLE = { project: '项目所在村', radiating: '辐射村' };
 
@@ -44,14 +44,14 @@ export default {
     for (const input of [industry, date, amount]) input.addEventListener('change', () => showPreview());
     clear(main, section('登记分红（资产收益）', form), result);
 
-    /** The inputs as the API takes them, or a field error shown and null. */
+    /** The inputs the split depends on, as the API takes them, or a field error shown and null. */
     function inputs() {
-      const value = parseMoneyInput(amount.value);
-      if (value === null) {
-        showError(form, new ApiError(400, { code: 'validation_failed', field: 'amount', detail: `“${amount.value}”不是有效金额：请输入大于 0、最多两位小数的金额，如 132000 或 132,000.50。` }));
+      try {
+        return { industryId: industry.value, date: date.value, amount: readAmount(amount, 'amount') };
+      } catch (error) {
+        showError(form, error);
         return null;
       }
-      return { industryId: industry.value, date: date.value, amount: value, reference: reference.value.trim() || undefined };
     }
 
     async function showPreview() {
@@ -91,7 +91,10 @@ export default {
       const { input, key } = shown;
       post.disabled = true;
       try {
-        const { industryId, ...body } = input;
+        const { industryId, ...split } = input;
+        // The reference as it stands now: typing it after the preview does not change the split. Should
+        // it change after an attempt whose answer was lost, the key refuses the second body rather than book twice.
+        const body = { ...split, reference: reference.value.trim() || undefined };
         const dividend = await api.post(`/v1/industries/${industryId}/dividends`, body, { idempotencyKey: key });
         const [voucher, accounts] = await Promise.all([
           api.get(`/v1/transactions/${dividend.transactionId}`),

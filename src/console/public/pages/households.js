@@ -2,12 +2,14 @@
 // history, and every benefit it received (payments and insurance payouts) with totals by category.
 // Officers may also include it in monitoring (纳入监测) or record that its risk was eliminated (风险消除).
 // The search is the API's (GET /v1/households?q=): code or head's name, paged by the API's cursors.
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { formatMoney, sumMoney } from '../money.js';
-import { clear, field, h, label, money, pager, section, select, showError, table, today } from '../ui.js';
+import {
+  clear, errorBlock, field, fieldError, figures, h, label, LABELS, money, onSubmit, pager, section, select, showError, table, today, villageLabel,
+} from '../ui.js';
 
-const CAUSES = { illness: '因病', disability: '因残', accident: '因意外', disaster: '因灾', schooling: '因学', unemployment: '因失业', other: '其他' };
-const causes = (list) => list.map((c) => CAUSES[c] ?? c).join('、');
+const causes = (list) => list.map((c) => label('riskCause', c)).join('、');
+const PAGE = 50;
 const KIND = { disbursement: '支付', insurance_claim: '防贫保赔付' };
 
 /** The period in force today, if any (eliminatedOn is the first day no longer monitored). */
@@ -22,7 +24,7 @@ function status(household) {
   return '未在监测';
 }
 
-const villageText = (villages, id) => (villages.get(id) ? `${villages.get(id).name}（${villages.get(id).code}）` : '—');
+const villageText = (villages, id) => villageLabel(villages.get(id));
 
 export default {
   title: '农户',
@@ -37,10 +39,10 @@ export default {
 function showSearch(main, ctx, villages) {
   const saved = ctx.state.householdSearch ?? {};
   const text = h('input', { name: 'q', type: 'search', autocomplete: 'off', placeholder: '如 H-0012 或 张三', value: saved.q ?? '' });
-  const village = select('villageId', [{ value: '', text: '全部村' }, ...[...villages.values()].map((v) => ({ value: v.id, text: `${v.name}（${v.code}）` }))], saved.villageId ?? '');
+  const village = select('villageId', [{ value: '', text: '全部村' }, ...[...villages.values()].map((v) => ({ value: v.id, text: villageLabel(v) }))], saved.villageId ?? '');
   const category = select(
     'category',
-    [{ value: '', text: '全部类别' }, ...Object.entries({ unstable: 0, marginal: 0, sudden_hardship: 0 }).map(([k]) => ({ value: k, text: label('monitoring', k) }))],
+    [{ value: '', text: '全部类别' }, ...Object.keys(LABELS.monitoring).map((k) => ({ value: k, text: label('monitoring', k) }))],
     saved.category ?? '',
   );
   const monitored = select('monitoredOn', [{ value: '', text: '全部农户' }, { value: 'today', text: '今日在监测' }], saved.monitoredOn ?? '');
@@ -77,6 +79,7 @@ function showSearch(main, ctx, villages) {
             items,
             { empty: q ? `没有户编号或户主姓名包含“${q}”的农户` : '没有符合条件的农户' },
           ),
+        { form },
       ),
     );
   }
@@ -85,18 +88,26 @@ function showSearch(main, ctx, villages) {
 
 async function showHousehold(main, ctx, id, villages) {
   clear(main, h('p', { class: 'loading' }, '正在加载…'));
-  const [household, benefits, funds] = await Promise.all([
-    api.get(`/v1/households/${encodeURIComponent(id)}`),
-    api.get(`/v1/households/${encodeURIComponent(id)}/benefits`),
-    ctx.funds(),
-  ]);
+  let household;
+  let benefits;
+  let funds;
+  try {
+    [household, benefits, funds] = await Promise.all([
+      api.get(`/v1/households/${encodeURIComponent(id)}`),
+      api.get(`/v1/households/${encodeURIComponent(id)}/benefits`),
+      ctx.funds(),
+    ]);
+  } catch (error) {
+    // Shown in place of the page (also when the reload after a monitoring write fails), never left loading.
+    clear(main, h('div', { class: 'toolbar' }, h('a', { href: '#/households' }, '← 返回农户查询')), errorBlock(error));
+    return;
+  }
   const fundNames = new Map(funds.map((f) => [f.id, f.name]));
   const canRecord = ctx.me.permissions.includes('record');
   const period = openPeriod(household);
 
-  const facts = h(
-    'dl',
-    { class: 'figures' },
+  // Text, not amounts: each in a node, as figures() formats a string as money.
+  const facts = figures(
     [
       ['户编号', household.code],
       ['户主', household.headName],
@@ -104,7 +115,7 @@ async function showHousehold(main, ctx, id, villages) {
       ['村', villageText(villages, household.villageId)],
       ['家庭人口', `${household.memberCount} 人`],
       ['监测状态', status(household)],
-    ].map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))),
+    ].map(([k, v]) => [k, h('span', {}, v)]),
   );
 
   const history = table(
@@ -136,16 +147,24 @@ async function showHousehold(main, ctx, id, villages) {
     totals.length ? h('p', { class: 'total' }, `合计 ${formatMoney(benefits.total)} 元（${benefits.items.length} 笔）`) : null,
     benefits.items.length ? h('h3', {}, '逐笔明细') : null,
     benefits.items.length
-      ? table(
-          [
-            { title: '支付日期', value: (b) => b.date },
-            { title: '类别', value: (b) => label('category', b.category) },
-            { title: '方式', value: (b) => KIND[b.kind] ?? b.kind },
-            { title: '基金', value: (b) => fundNames.get(b.fundId) ?? b.fundId },
-            { title: '银行或保险参考号', value: (b) => b.reference ?? '' },
-            { title: '金额（元）', class: 'num', value: (b) => money(b.amount) },
-          ],
-          benefits.items,
+      ? // The API answers every benefit at once: shown here in pages of PAGE.
+        pager(
+          async (cursor) => {
+            const at = Number(cursor ?? 0);
+            return { items: benefits.items.slice(at, at + PAGE), nextCursor: at + PAGE < benefits.items.length ? String(at + PAGE) : null };
+          },
+          (items) =>
+            table(
+              [
+                { title: '支付日期', value: (b) => b.date },
+                { title: '类别', value: (b) => label('category', b.category) },
+                { title: '方式', value: (b) => KIND[b.kind] ?? b.kind },
+                { title: '基金', value: (b) => fundNames.get(b.fundId) ?? b.fundId },
+                { title: '银行或保险参考号', value: (b) => b.reference ?? '' },
+                { title: '金额（元）', class: 'num', value: (b) => money(b.amount) },
+              ],
+              items,
+            ),
         )
       : null,
   );
@@ -175,52 +194,42 @@ async function showHousehold(main, ctx, id, villages) {
       const reason = h('input', { name: 'reason', maxlength: 500, required: true, placeholder: '如 收入稳定超过监测线' });
       const form = h(
         'form',
-        {
-          class: 'inline toolbar',
-          'aria-label': '风险消除',
-          onsubmit: async (event) => {
-            event.preventDefault();
-            showError(form, null);
-            try {
-              await api.post(`/v1/households/${encodeURIComponent(id)}/monitoring/eliminate`, { date: date.value, reason: reason.value.trim() });
-              await done();
-            } catch (error) {
-              showError(form, error);
-            }
-          },
-        },
+        { class: 'inline toolbar', 'aria-label': '风险消除' },
         field('date', '风险消除日期', date, '不再监测的第一天'),
         field('reason', '消除原因', reason),
         h('button', { type: 'submit' }, '登记风险消除（销号）'),
       );
+      form.addEventListener(
+        'submit',
+        onSubmit(form, async (key) => {
+          const text = reason.value.trim();
+          if (!text) throw fieldError('reason', '请填写消除原因。');
+          await api.post(`/v1/households/${encodeURIComponent(id)}/monitoring/eliminate`, { date: date.value, reason: text }, { idempotencyKey: key });
+          done();
+        }),
+      );
       return form;
     }
-    const kind = select('category', Object.keys({ unstable: 0, marginal: 0, sudden_hardship: 0 }).map((k) => ({ value: k, text: label('monitoring', k) })));
+    const kind = select('category', Object.keys(LABELS.monitoring).map((k) => ({ value: k, text: label('monitoring', k) })));
     const since = h('input', { name: 'since', type: 'date', value: today(), required: true });
-    const boxes = Object.entries(CAUSES).map(([value, text]) => h('label', {}, h('input', { type: 'checkbox', name: 'riskCauses', value }), ` ${text}`));
+    const boxes = Object.entries(LABELS.riskCause).map(([value, text]) => h('label', {}, h('input', { type: 'checkbox', name: 'riskCauses', value }), ` ${text}`));
     const form = h(
       'form',
-      {
-        class: 'inline toolbar',
-        'aria-label': '纳入监测',
-        onsubmit: async (event) => {
-          event.preventDefault();
-          showError(form, null);
-          const chosen = boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
-          if (!chosen.length) return showError(form, new ApiError(400, { code: 'validation_failed', field: 'riskCauses', detail: '请至少选择一项风险类型。' }));
-          try {
-            await api.post(`/v1/households/${encodeURIComponent(id)}/monitoring`, { category: kind.value, riskCauses: chosen, since: since.value });
-            await done();
-          } catch (error) {
-            showError(form, error);
-          }
-        },
-      },
+      { class: 'inline toolbar', 'aria-label': '纳入监测' },
       field('category', '监测类别', kind),
       // A group of boxes: not one <label> around them all, but the same data-field for refusals.
       h('div', { class: 'field', dataset: { field: 'riskCauses' } }, h('span', { class: 'field-label' }, '风险类型'), h('span', {}, boxes)),
       field('since', '纳入监测日期', since),
       h('button', { type: 'submit' }, '纳入监测'),
+    );
+    form.addEventListener(
+      'submit',
+      onSubmit(form, async (key) => {
+        const chosen = boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
+        if (!chosen.length) throw fieldError('riskCauses', '请至少选择一项风险类型。');
+        await api.post(`/v1/households/${encodeURIComponent(id)}/monitoring`, { category: kind.value, riskCauses: chosen, since: since.value }, { idempotencyKey: key });
+        done();
+      }),
     );
     return form;
   }

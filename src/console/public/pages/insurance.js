@@ -4,9 +4,9 @@
 //
 // Claims are listed per policy: the API filters claims by policy, household, status or date, not by
 // fund, so the fund's claims are read policy by policy.
-import { api, ApiError } from '../api.js';
-import { formatMoney, parseMoneyInput, toFen } from '../money.js';
-import { clear, field, h, label, money, pager, plainMessage, section, select, showError, table, today } from '../ui.js';
+import { api } from '../api.js';
+import { formatMoney, toFen } from '../money.js';
+import { clear, errorBlock, field, fieldError, figures, h, label, money, noFunds, onSubmit, pager, readAmount, section, select, table, today } from '../ui.js';
 
 const STATUSES = ['filed', 'approved', 'paid', 'rejected'];
 
@@ -38,7 +38,7 @@ export default {
   permission: 'read',
   async render(main, ctx) {
     const funds = await ctx.funds();
-    if (!funds.length) return clear(main, section('防贫保', h('p', { class: 'empty' }, '本密钥管辖范围内还没有基金。')));
+    if (!funds.length) return noFunds(main, '防贫保');
     // #/insurance/<policyId>: that policy, in its fund.
     if (ctx.params[0]) {
       const asked = await api.get(`/v1/insurance-policies/${encodeURIComponent(ctx.params[0])}`);
@@ -62,7 +62,7 @@ export default {
         ctx.state.policyId = chosen.id;
         policyDetail(detail, ctx, chosen, () => show());
       } catch (error) {
-        clear(body, h('p', { class: 'form-error', role: 'alert' }, plainMessage(error)));
+        clear(body, errorBlock(error));
       }
     }
     await show();
@@ -93,20 +93,16 @@ function policyTable(items, chosenId) {
 
 function policyDetail(box, ctx, policy, refresh) {
   const f = policy.figures;
-  const figures = h(
-    'dl',
-    { class: 'figures' },
-    [
-      ['约定保费', money(policy.premium)],
-      ['已缴保费', money(f.premiumPaid)],
-      ['已赔付', money(f.paidOut)],
-      ['赔付户数', `${f.householdsPaid} 户`],
-      ['保险公司退费（多退）', money(f.refunded)],
-      ['上期结转转入', money(f.carriedForwardIn)],
-      ['结转下期', money(f.carriedForwardOut)],
-      ['资金池余额', money(f.poolBalance)],
-    ].map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))),
-  );
+  const keyFigures = figures([
+    ['约定保费', policy.premium],
+    ['已缴保费', f.premiumPaid],
+    ['已赔付', f.paidOut],
+    ['赔付户数', h('span', {}, `${f.householdsPaid} 户`)],
+    ['保险公司退费（多退）', f.refunded],
+    ['上期结转转入', f.carriedForwardIn],
+    ['结转下期', f.carriedForwardOut],
+    ['资金池余额', f.poolBalance],
+  ]);
   const byStatus = table(
     [
       { title: '状态', value: (s) => label('claimStatus', s) },
@@ -162,7 +158,7 @@ function policyDetail(box, ctx, policy, refresh) {
     section(
       `保单 ${policyText(policy)}`,
       h('p', { class: 'hint' }, `保障期 ${cover(policy)}；保障对象 ${policy.coveredPopulation}${policy.coveredCount ? `，${policy.coveredCount.toLocaleString('zh-CN')} 人` : ''}。`),
-      figures,
+      keyFigures,
       negative(f.poolBalance) ? h('p', { class: 'form-error' }, `赔付已超过保费，县里尚欠保险公司 ${formatMoney(f.poolBalance.replace('-', ''))} 元（少补）。`) : null,
       h('h3', {}, '理赔按状态'),
       byStatus,
@@ -200,40 +196,41 @@ function claimTable(items, ctx, choose) {
 /** The checker's side of a claim: approve a filed one for an amount, pay an approved one, or reject either. */
 function claimActions(box, claim, refresh) {
   const forms = [];
-  const submit = (form, work) => async (event) => {
-    event.preventDefault();
-    showError(form, null);
-    try {
-      await work();
-      await refresh();
-    } catch (error) {
-      showError(form, error);
-    }
+  // Each form a write of its own: one idempotency key until it succeeds, its button off while it works.
+  const writeForm = (form, work) => {
+    form.addEventListener(
+      'submit',
+      onSubmit(form, async (key) => {
+        await work(key);
+        await refresh();
+      }),
+    );
+    forms.push(form);
   };
   if (claim.status === 'filed') {
     const amount = h('input', { name: 'amountApproved', inputmode: 'decimal', autocomplete: 'off', value: formatMoney(claim.amountClaimed) });
     const form = h('form', { class: 'inline' }, field('amountApproved', '核定金额（元）', amount, `不超过申请金额 ${formatMoney(claim.amountClaimed)} 元`), h('button', { type: 'submit', class: 'primary' }, '核定'));
-    form.addEventListener(
-      'submit',
-      submit(form, () => {
-        const value = parseMoneyInput(amount.value);
-        if (!value) throw new ApiError(400, { code: 'validation_failed', field: 'amountApproved', detail: '不是有效金额（正数，最多两位小数）。' });
-        return api.post(`/v1/insurance-claims/${encodeURIComponent(claim.id)}/approve`, { amountApproved: value });
-      }),
+    writeForm(form, (key) =>
+      api.post(`/v1/insurance-claims/${encodeURIComponent(claim.id)}/approve`, { amountApproved: readAmount(amount, 'amountApproved') }, { idempotencyKey: key }),
     );
-    forms.push(form);
   }
   if (claim.status === 'approved') {
     const reference = h('input', { name: 'payoutReference', autocomplete: 'off', required: true });
-    const date = h('input', { name: 'date', type: 'date', value: today(), required: true });
+    const date = h('input', { name: 'date', type: 'date', value: today(), max: today(), required: true });
     const form = h('form', { class: 'inline' }, field('payoutReference', '保险公司赔付参考号', reference), field('date', '赔付日期', date), h('button', { type: 'submit', class: 'primary' }, '登记赔付'));
-    form.addEventListener('submit', submit(form, () => api.post(`/v1/insurance-claims/${encodeURIComponent(claim.id)}/pay`, { payoutReference: reference.value.trim(), date: date.value })));
-    forms.push(form);
+    writeForm(form, (key) => {
+      const payoutReference = reference.value.trim();
+      if (!payoutReference) throw fieldError('payoutReference', '请填写保险公司的赔付参考号。');
+      return api.post(`/v1/insurance-claims/${encodeURIComponent(claim.id)}/pay`, { payoutReference, date: date.value }, { idempotencyKey: key });
+    });
   }
   const reason = h('input', { name: 'reason', maxlength: 500, autocomplete: 'off', required: true });
   const reject = h('form', { class: 'inline' }, field('reason', '拒赔原因', reason), h('button', { type: 'submit' }, '拒赔'));
-  reject.addEventListener('submit', submit(reject, () => api.post(`/v1/insurance-claims/${encodeURIComponent(claim.id)}/reject`, { reason: reason.value.trim() })));
-  forms.push(reject);
+  writeForm(reject, (key) => {
+    const text = reason.value.trim();
+    if (!text) throw fieldError('reason', '请填写拒赔原因。');
+    return api.post(`/v1/insurance-claims/${encodeURIComponent(claim.id)}/reject`, { reason: text }, { idempotencyKey: key });
+  });
   clear(
     box,
     h('h3', {}, `处理理赔：${claim.date} ${label('claimCause', claim.cause)}，申请 ${formatMoney(claim.amountClaimed)} 元（${label('claimStatus', claim.status)}）`),

@@ -2,7 +2,7 @@
 // and payments by category; money in and out month by month; each village's allocation against spending.
 import { api } from '../api.js';
 import { monthlyChart, villageChart } from '../charts.js';
-import { h, clear, label, money, plainMessage, section, table, today } from '../ui.js';
+import { clear, errorBlock, figures, h, label, money, noFunds, section, table, today, villageLabel } from '../ui.js';
 
 const lastDay = (year, month) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 const pad = (n) => String(n).padStart(2, '0');
@@ -14,12 +14,13 @@ async function inBatches(items, width, work) {
   return results;
 }
 
-async function villagesOf(fundId) {
+/** Each village's allocated, spent and remaining money in the fund, at the end of `asOf`. */
+async function villagesOf(fundId, asOf) {
   const villages = await api.all('/v1/villages');
   const rows = await inBatches(villages, 6, async (v) => {
-    const { funds } = await api.get(`/v1/villages/${v.id}/allocations`);
+    const { funds } = await api.get(`/v1/villages/${v.id}/allocations`, { asOf });
     const mine = funds.find((f) => f.fundId === fundId);
-    return mine && { name: v.name, code: v.code, ...mine };
+    return mine && { village: v, ...mine };
   });
   return rows.filter(Boolean);
 }
@@ -29,7 +30,7 @@ export default {
   permission: 'report',
   async render(main, ctx) {
     const funds = await ctx.funds();
-    if (!funds.length) return clear(main, section('基金概览', h('p', { class: 'empty' }, '本密钥管辖范围内还没有基金。')));
+    if (!funds.length) return noFunds(main, '基金概览');
     const now = today();
     const thisYear = Number(now.slice(0, 4));
     const year = h('select', { name: 'year', 'aria-label': '年度' }, [0, 1, 2, 3, 4].map((d) => h('option', { value: thisYear - d }, `${thisYear - d} 年`)));
@@ -54,11 +55,11 @@ export default {
               format: 'json',
             }),
           ),
-          villagesOf(fundId),
+          villagesOf(fundId, to),
         ]);
         clear(body, ...content(year_, monthly, villages, y));
       } catch (error) {
-        clear(body, h('p', { class: 'form-error', role: 'alert' }, plainMessage(error)));
+        clear(body, errorBlock(error));
       }
     }
     await show();
@@ -66,17 +67,13 @@ export default {
 };
 
 function content(statement, monthly, villages, year) {
-  const figures = h(
-    'dl',
-    { class: 'figures' },
-    [
-      ['银行存款', statement.closingBalance],
-      ['已审批待支付（冻结）', statement.reserved],
-      ['可用余额', statement.available],
-      [`${year} 年收入`, statement.income.total],
-      [`${year} 年支出`, statement.outgoings.total],
-    ].map(([name, value]) => h('div', {}, h('dt', {}, name), h('dd', {}, money(value)))),
-  );
+  const totals = figures([
+    ['银行存款', statement.closingBalance],
+    ['已审批待支付（冻结）', statement.reserved],
+    ['可用余额', statement.available],
+    [`${year} 年收入`, statement.income.total],
+    [`${year} 年支出`, statement.outgoings.total],
+  ]);
   const income = table(
     [
       { title: '来源', value: (r) => r.name },
@@ -106,7 +103,7 @@ function content(statement, monthly, villages, year) {
   );
   const villageTable = table(
     [
-      { title: '村', value: (r) => `${r.name}（${r.code}）` },
+      { title: '村', value: (r) => villageLabel(r.village) },
       { title: '已分配（元）', class: 'num', value: (r) => money(r.allocated) },
       { title: '已支出（元）', class: 'num', value: (r) => money(r.spent) },
       { title: '结余（元）', class: 'num', value: (r) => money(r.remaining) },
@@ -115,7 +112,7 @@ function content(statement, monthly, villages, year) {
     { empty: '本基金还没有分配到村的收益。' },
   );
   return [
-    section(`${statement.fund.code} ${statement.fund.name}`, figures, statement.reconciles ? null : h('p', { class: 'form-error' }, '注意：本期收支与银行余额不能勾稽，请核查。')),
+    section(`${statement.fund.code} ${statement.fund.name}`, totals, statement.reconciles ? null : h('p', { class: 'form-error' }, '注意：本期收支与银行余额不能勾稽，请核查。')),
     h('div', { class: 'grid' }, section(`${year} 年收入（按来源）`, income), section(`${year} 年支出（按类别）`, outgoings)),
     section(
       '逐月收支',
@@ -125,7 +122,7 @@ function content(statement, monthly, villages, year) {
     section(
       '各村收益分配与使用',
       h('p', { class: 'legend' }, h('span', {}, h('i', { class: 'swatch allocated' }), '已分配'), h('span', {}, h('i', { class: 'swatch spent' }), '已支出')),
-      villages.length ? h('div', { class: 'grid' }, h('div', { class: 'chart' }, villageChart(villages, { title: '各村已分配与已支出' })), villageTable) : villageTable,
+      villages.length ? h('div', { class: 'grid' }, h('div', { class: 'chart' }, villageChart(villages.map((v) => ({ ...v, name: v.village.name })), { title: '各村已分配与已支出' })), villageTable) : villageTable,
     ),
   ];
 }

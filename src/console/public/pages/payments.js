@@ -1,10 +1,14 @@
 // 支付: officers request a payment to a monitored household, or a monthly batch (生活补助); approvers see
 // what OTHER keys requested (maker–checker: never their own), approve it (the money is reserved), then mark
 // it paid with the bank's reference or failed with a reason; everyone sees the payment register.
+// A batch is approved and paid whole: a line the API refuses is failed first (标记失败, line by line, from
+// the batch's lines under its row), then the rest is approved or paid.
 // Every refusal is shown beside the field (or the row) it concerns.
 import { api, ApiError } from '../api.js';
-import { formatMoney, parseMoneyInput } from '../money.js';
-import { clear, field, h, label, money, pager, plainMessage, section, select, shortTime, showError, table, today } from '../ui.js';
+import { formatMoney } from '../money.js';
+import {
+  clear, errorBlock, field, fieldError, figures, h, label, money, noFunds, onSubmit, pager, plainMessage, readAmount, section, select, shortTime, showError, table, today,
+} from '../ui.js';
 
 /** Where a refusal without a named field belongs on the request forms. */
 const REQUEST_FIELDS = {
@@ -19,44 +23,25 @@ const REQUEST_FIELDS = {
   period_closed: 'date',
 };
 
-/** The refusal, placed by its code when the API names no field, and its figures said in Chinese. */
+/** The refusal, placed by its code when the API names no field. */
 function located(error, fields) {
-  if (!(error instanceof ApiError)) return error;
-  if (!error.field && fields[error.code]) error.field = fields[error.code];
-  const p = error.problem;
-  if (error.code === 'over_cap' && p.cap) {
-    error.problem = {
-      ...p,
-      detail: `${p.year} 年本户${label('category', p.category)}最多 ${formatMoney(p.cap)} 元，已审批或支付 ${formatMoney(p.used)} 元，尚可申请 ${formatMoney(p.remaining)} 元，少于申请的 ${formatMoney(p.amount)} 元。`,
-    };
-  }
-  if (error.code === 'insufficient_funds' && Array.isArray(p.accounts)) {
-    const short = p.accounts.map((a) => `${/allocation/.test(a.name ?? '') ? '村分配资金' : '基金可用余额'}只有 ${formatMoney(a.balance)} 元，还差 ${formatMoney(a.shortfall)} 元`);
-    if (!short.length && p.shortfall) short.push(`该村在本基金没有分配资金，还差 ${formatMoney(p.shortfall)} 元`);
-    if (short.length) error.problem = { ...p, detail: `${short.join('；')}。` };
-  }
+  if (error instanceof ApiError && !error.field && fields[error.code]) error.field = fields[error.code];
   return error;
 }
 
-const fieldError = (name, detail) => new ApiError(400, { code: 'validation_failed', field: name, detail });
-const badAmount = (typed) => fieldError('amount', `“${typed}”不是有效金额：请输入大于 0、最多两位小数的金额，如 3000 或 3,000.50。`);
-
-/**
- * Sends a write with one idempotency key per attempt: a retry after a lost answer reuses it (nothing is
- * booked twice); any answer, accepted or refused, ends it.
- */
-function writer() {
-  let key = crypto.randomUUID();
-  return async (send) => {
-    try {
-      const answer = await send(key);
-      key = crypto.randomUUID();
-      return answer;
-    } catch (error) {
-      if (error.code !== 'network_error') key = crypto.randomUUID();
-      throw error;
-    }
-  };
+/** One refused line of a batch ({index, code, message}) in plain words, its figures read from its sentence. */
+function lineMessage(e) {
+  const problem = { detail: e.message };
+  const today = /not monitored today \((\d{4}-\d\d-\d\d)\).*benefit is for (\d{4}-\d\d-\d\d)/.exec(e.message ?? '');
+  const on = /not monitored on (\d{4}-\d\d-\d\d)/.exec(e.message ?? '');
+  if (e.code === 'not_monitored' && today) Object.assign(problem, { date: today[1], benefitDate: today[2] });
+  else if (e.code === 'not_monitored' && on) problem.date = on[1];
+  const cap = /at most ([\d.,]+) of (.+) from this fund in (\d{4}); ([\d.,]+) is already approved or paid, so ([\d.,]+) remains, less than the ([\d.,]+) asked/.exec(e.message ?? '');
+  if (e.code === 'over_cap' && cap) {
+    const plain = (x) => x.replace(/,/g, '');
+    Object.assign(problem, { cap: plain(cap[1]), year: cap[3], used: plain(cap[4]), remaining: plain(cap[5]), amount: plain(cap[6]), category: cap[2] });
+  }
+  return plainMessage({ code: e.code ?? 'validation_failed', problem, message: e.message });
 }
 
 export default {
@@ -64,7 +49,7 @@ export default {
   permission: 'read',
   async render(main, ctx) {
     const funds = await ctx.funds();
-    if (!funds.length) return clear(main, section('支付', h('p', { class: 'empty' }, '本密钥管辖范围内还没有基金。')));
+    if (!funds.length) return noFunds(main, '支付');
     const villageList = await api.all('/v1/villages');
     const villages = new Map(villageList.map((v) => [v.id, v]));
     const can = (permission) => ctx.me.permissions.includes(permission);
@@ -77,7 +62,7 @@ export default {
       const fund = funds.find((f) => f.id === picker.value) ?? funds[0];
       const env = { ctx, fund, villages, villageList, refresh: () => parts.forEach((p) => p.refresh?.()) };
       const parts = [
-        can('report') ? figures(env) : null,
+        can('report') ? fundFigures(env) : null,
         can('record') ? requestSection(env) : null,
         can('record') ? batchSection(env) : null,
         can('approve') ? queueSection(env) : null,
@@ -92,21 +77,14 @@ const villageName = (villages, id) => (id ? (villages.get(id)?.name ?? id) : '')
 const who = (ctx, keyId) => (keyId === ctx.me.id ? '本人' : `密钥 ${String(keyId).slice(0, 8)}`);
 
 /** The fund's money today: what approvals may still reserve, and what is reserved awaiting the bank. */
-function figures({ fund }) {
-  const node = h('dl', { class: 'figures card', 'aria-label': '基金资金' });
+function fundFigures({ fund }) {
+  const node = h('div', { class: 'card', 'aria-label': '基金资金' });
   async function refresh() {
     try {
       const s = await api.get(`/v1/funds/${fund.id}/statement`, { from: today(), to: today(), format: 'json' });
-      clear(
-        node,
-        [
-          ['可用余额（可审批预留）', s.available],
-          ['已预留待支付', s.reserved],
-          ['银行存款合计', s.closingBalance],
-        ].map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, formatMoney(v), ' 元'))),
-      );
+      clear(node, figures([['可用余额（可审批预留，元）', s.available], ['已预留待支付（元）', s.reserved], ['银行存款合计（元）', s.closingBalance]]));
     } catch (error) {
-      clear(node, h('p', { class: 'form-error', role: 'alert' }, plainMessage(error)));
+      clear(node, errorBlock(error));
     }
   }
   refresh();
@@ -170,7 +148,6 @@ function requestSection({ ctx, fund, villages, villageList, refresh }) {
   const amount = h('input', { name: 'amount', inputmode: 'decimal', autocomplete: 'off', placeholder: '例如 3,000.00' });
   const submit = h('button', { type: 'submit', class: 'primary' }, '提交申请');
   const result = h('div', { role: 'status' });
-  const send = writer();
   let preselect = ctx.params[0];
   const reload = () => householdOptions(household, { date: date.value, villageId: village.value, villages, preselect: household.value || preselect }).then(() => (preselect = undefined));
   village.addEventListener('change', () => { villageHint(hint, fund.id, village.value); reload(); });
@@ -178,23 +155,26 @@ function requestSection({ ctx, fund, villages, villageList, refresh }) {
 
   const form = h(
     'form',
-    { onsubmit: (event) => { event.preventDefault(); request(); } },
+    {},
     h('div', { class: 'toolbar' }, field('villageId', '支出来源', village, hint), field('date', '受益日期', date)),
     h('div', { class: 'toolbar' }, field('householdId', '农户（受益日在监测）', household), field('category', '类别', category), field('amount', '金额（元）', amount), submit),
     result,
   );
   reload();
 
-  async function request() {
-    showError(form, null);
-    clear(result);
-    if (!household.value) return showError(form, fieldError('householdId', '请选择农户。'));
-    const value = parseMoneyInput(amount.value);
-    if (value === null) return showError(form, badAmount(amount.value));
-    submit.disabled = true;
-    try {
+  form.addEventListener(
+    'submit',
+    onSubmit(form, async (key) => {
+      clear(result);
+      if (!household.value) throw fieldError('householdId', '请选择农户。');
+      const value = readAmount(amount, 'amount');
       const body = { fundId: fund.id, householdId: household.value, category: category.value, amount: value, date: date.value, villageId: village.value || undefined };
-      const d = await send((key) => api.post('/v1/disbursements', body, { idempotencyKey: key }));
+      let d;
+      try {
+        d = await api.post('/v1/disbursements', body, { idempotencyKey: key });
+      } catch (error) {
+        throw located(error, REQUEST_FIELDS);
+      }
       amount.value = '';
       clear(
         result,
@@ -202,12 +182,8 @@ function requestSection({ ctx, fund, villages, villageList, refresh }) {
         created([d], villages),
       );
       refresh();
-    } catch (error) {
-      showError(form, located(error, REQUEST_FIELDS));
-    } finally {
-      submit.disabled = false;
-    }
-  }
+    }),
+  );
   return { node: section('申请支付', form) };
 }
 
@@ -237,8 +213,9 @@ function batchSection({ fund, villages, villageList, refresh }) {
   const lines = h('div', { class: 'field', dataset: { field: 'items' } });
   const submit = h('button', { type: 'submit', class: 'primary', disabled: true }, '提交批量申请');
   const result = h('div', { role: 'status' });
-  const send = writer();
   let rows = [];
+  // Lines to mark in their rows once the form has shown the whole refusal (which clears earlier marks).
+  let marks = [];
 
   const describe = () => {
     const [y, m] = date.value.split('-');
@@ -251,7 +228,7 @@ function batchSection({ fund, villages, villageList, refresh }) {
 
   const form = h(
     'form',
-    { onsubmit: (event) => { event.preventDefault(); request(); } },
+    {},
     h(
       'div',
       { class: 'toolbar' },
@@ -270,10 +247,9 @@ function batchSection({ fund, villages, villageList, refresh }) {
   async function list() {
     showError(form, null);
     clear(result);
-    const value = each.value.trim() ? parseMoneyInput(each.value) : '';
-    if (value === null) return showError(form, fieldError('each', `“${each.value}”不是有效金额。`));
     clear(lines, h('p', { class: 'loading' }, '正在加载…'));
     try {
+      const value = each.value.trim() ? readAmount(each, 'each') : '';
       const households = await api.all('/v1/households', { monitoredOn: date.value, villageId: village.value || undefined });
       rows = households.map((x) => ({
         household: x,
@@ -303,47 +279,54 @@ function batchSection({ fund, villages, villageList, refresh }) {
     }
   }
 
-  async function request() {
-    showError(form, null);
+  const submitBatch = onSubmit(form, async (key) => {
     clear(result);
+    marks = [];
     rows.forEach((r) => { clear(r.error); r.amount.removeAttribute('aria-invalid'); });
     const chosen = rows.filter((r) => r.include.checked);
-    if (!chosen.length) return showError(form, fieldError('items', '请至少纳入一户。'));
-    const items = chosen.map((r) => ({ householdId: r.household.id, amount: parseMoneyInput(r.amount.value) }));
-    const bad = chosen.filter((r, i) => items[i].amount === null);
-    if (bad.length) {
-      // The whole refusal first (it clears earlier messages), then each bad line in its row.
-      showError(form, fieldError('items', '有农户的金额填写有误，见下表。'));
-      return bad.forEach((r) => mark(r, `“${r.amount.value}”不是有效金额`));
-    }
-    submit.disabled = true;
+    if (!chosen.length) throw fieldError('items', '请至少纳入一户。');
+    const items = chosen.map((r) => {
+      try {
+        return { householdId: r.household.id, amount: readAmount(r.amount, 'items') };
+      } catch (error) {
+        marks.push([r, `“${r.amount.value}”不是有效金额`]);
+        return null;
+      }
+    });
+    if (marks.length) throw fieldError('items', '有农户的金额填写有误，见下表。');
+    const body = { fundId: fund.id, category: category.value, date: date.value, villageId: village.value || undefined, description: description.value.trim() || undefined, items };
+    let batch;
     try {
-      const body = { fundId: fund.id, category: category.value, date: date.value, villageId: village.value || undefined, description: description.value.trim() || undefined, items };
-      const batch = await send((key) => api.post('/v1/disbursement-batches', body, { idempotencyKey: key }));
-      clear(lines);
-      rows = [];
-      clear(
-        result,
-        h(
-          'p',
-          { class: 'notice' },
-          `已提交批量申请“${batch.description}”：${batch.items.length} 户，合计 ${formatMoney(batch.total)} 元，状态：${label('disbursementStatus', batch.status)}（批次号 ${batch.id.slice(0, 8)}）。须由另一位审批员整批审批。`,
-        ),
-        created(batch.items, villages),
-      );
-      refresh();
+      batch = await api.post('/v1/disbursement-batches', body, { idempotencyKey: key });
     } catch (error) {
       // A refused batch names each bad line: the whole refusal above the table, each line in its row.
-      if (error.field && error.field !== 'items' && !form.querySelector(`[data-field="${error.field}"]`)) error.field = 'items';
-      showError(form, located(error, REQUEST_FIELDS));
+      if (error.field && error.field !== 'items' && !form.querySelector(`[data-field="${CSS.escape(error.field)}"]`)) error.field = 'items';
       for (const e of error.problem?.errors ?? []) {
         const index = e.index ?? Number(/^\/items\/(\d+)/.exec(e.path ?? '')?.[1]);
-        if (Number.isInteger(index) && chosen[index]) mark(chosen[index], plainMessage({ code: e.code ?? 'validation_failed', problem: { detail: e.message } }));
+        if (Number.isInteger(index) && chosen[index]) marks.push([chosen[index], e.code ? lineMessage(e) : plainMessage({ code: 'validation_failed', problem: { detail: e.message } })]);
       }
-    } finally {
-      submit.disabled = !rows.length;
+      throw located(error, REQUEST_FIELDS);
     }
-  }
+    clear(lines);
+    rows = [];
+    submit.disabled = true;
+    clear(
+      result,
+      h(
+        'p',
+        { class: 'notice' },
+        `已提交批量申请“${batch.description}”：${batch.items.length} 户，合计 ${formatMoney(batch.total)} 元，状态：${label('disbursementStatus', batch.status)}（批次号 ${batch.id.slice(0, 8)}）。须由另一位审批员整批审批。`,
+      ),
+      created(batch.items, villages),
+    );
+    refresh();
+  });
+  form.addEventListener('submit', async (event) => {
+    await submitBatch(event);
+    for (const [row, text] of marks) mark(row, text);
+    marks = [];
+    if (!rows.length) submit.disabled = true;
+  });
 
   function mark(row, text) {
     row.amount.setAttribute('aria-invalid', 'true');
@@ -354,46 +337,58 @@ function batchSection({ fund, villages, villageList, refresh }) {
 
 /**
  * The approval queue: requested and approved payments of this fund that OTHER keys requested. A batch's
- * lines are approved and paid together, so they show as one row per batch.
+ * lines are approved and paid together, so they show as one row per batch; its lines, under its row (各户明细),
+ * may be failed one by one — which a batch with a refused line needs before the rest can go on.
  */
 function queueSection({ ctx, fund, villages, refresh }) {
   const requested = h('div', {});
   const approved = h('div', {});
   const node = section(
     '审批队列',
-    h('p', { class: 'hint' }, '只列出其他人提交的申请：自己提交的须由另一位审批员审批和支付。'),
+    h('p', { class: 'hint' }, '只列出其他人提交的申请：自己提交的须由另一位审批员审批和支付。批次整批审批、整批支付；有户不能办理时，先在“各户明细”中将其标记失败，再办理其余各户。'),
     h('h3', {}, '待审批'),
     requested,
     h('h3', {}, '已审批，待支付'),
     approved,
   );
+  // Kept across the queue's refreshes: which batches show their lines, and each batch's refused lines.
+  const open = new Set();
+  const refusedLines = new Map();
 
-  /** One page of the queue: scans the register by status, leaving out this key's own requests. */
-  const load = (status) => async (cursor) => {
-    const rows = [];
-    const batches = new Set();
-    let next = cursor;
-    let scanned = 0;
-    do {
-      const page = await api.get('/v1/disbursements', { fundId: fund.id, status, limit: 100, cursor: next });
-      for (const d of page.items) {
-        if (d.requestedBy === ctx.me.id) continue;
-        if (!d.batchId) rows.push({ d });
-        else if (!batches.has(d.batchId)) {
-          batches.add(d.batchId);
-          rows.push({ batchId: d.batchId });
+  /**
+   * One page of the queue: scans the register by status, leaving out this key's own requests. A batch
+   * shows on the queue page where its first line was met, never again on a later page.
+   */
+  const load = (status) => {
+    const batchPage = new Map();
+    return async (cursor) => {
+      const here = cursor ?? '';
+      const rows = [];
+      let next = cursor;
+      let scanned = 0;
+      do {
+        const page = await api.get('/v1/disbursements', { fundId: fund.id, status, limit: 100, cursor: next });
+        for (const d of page.items) {
+          if (d.requestedBy === ctx.me.id) continue;
+          if (!d.batchId) rows.push({ d });
+          else if (!batchPage.has(d.batchId)) {
+            batchPage.set(d.batchId, here);
+            rows.push({ batchId: d.batchId });
+          } else if (batchPage.get(d.batchId) === here && !rows.some((r) => r.batchId === d.batchId)) {
+            rows.push({ batchId: d.batchId }); // this page shown again (上一页)
+          }
         }
-      }
-      scanned += page.items.length;
-      next = page.nextCursor;
-    } while (next && rows.length < 20 && scanned < 2000);
-    await Promise.all(rows.filter((r) => r.batchId).map(async (r) => (r.b = await api.get(`/v1/disbursement-batches/${r.batchId}`, { limit: 1 }))));
-    return { items: rows, nextCursor: next };
+        scanned += page.items.length;
+        next = page.nextCursor;
+      } while (next && rows.length < 20 && scanned < 2000);
+      await Promise.all(rows.filter((r) => r.batchId).map(async (r) => (r.b = await api.get(`/v1/disbursement-batches/${r.batchId}`, { limit: 1 }))));
+      return { items: rows, nextCursor: next };
+    };
   };
 
   const columns = (actions) => [
     { title: '受益日期', value: (r) => (r.d ?? r.b).date },
-    { title: '农户或批次', value: (r) => (r.d ? r.d.householdCode : `批次：${r.b.description}（${countOf(r.b)} 户）`) },
+    { title: '农户或批次', value: (r) => (r.d ? r.d.householdCode : `批次：${r.b.description}（${countOf(r.b)} 户${r.b.byStatus.failed.count ? `，其中 ${r.b.byStatus.failed.count} 户已失败` : ''}）`) },
     { title: '类别', value: (r) => label('category', (r.d ?? r.b).category) },
     { title: '来源', value: (r) => ((r.d ?? r.b).villageId ? `${villageName(villages, (r.d ?? r.b).villageId)}分配资金` : '基金') },
     { title: '申请人', value: (r) => who(ctx, (r.d ?? r.b).requestedBy) },
@@ -401,67 +396,174 @@ function queueSection({ ctx, fund, villages, refresh }) {
     { title: '操作', value: actions },
   ];
 
-  const done = () => refresh();
+  /** The queue's table, with a row of its lines under each batch's row (shown with 各户明细). */
+  function queueTable(rows, actions, empty) {
+    const details = new Map();
+    const node = table(columns((r) => actions(r, details)), rows, { empty });
+    if (node.tagName !== 'TABLE') return node;
+    const trs = [...node.tBodies[0].rows];
+    rows.forEach((r, i) => {
+      if (!r.b) return;
+      const cell = h('td', { colSpan: 7 });
+      const tr = h('tr', { class: 'batch-lines', hidden: !open.has(r.b.id) }, cell);
+      const detail = { tr, cell, show: () => showLines(r.b, cell) };
+      details.set(r.b.id, detail);
+      trs[i].after(tr);
+      if (open.has(r.b.id)) detail.show();
+    });
+    return node;
+  }
+
+  function toggle(b, details) {
+    return h('button', {
+      type: 'button',
+      class: 'link',
+      'aria-expanded': String(open.has(b.id)),
+      onclick: (event) => {
+        const detail = details.get(b.id);
+        const opening = detail.tr.hidden;
+        detail.tr.hidden = !opening;
+        event.currentTarget.setAttribute('aria-expanded', String(opening));
+        if (opening) {
+          open.add(b.id);
+          detail.show();
+        } else open.delete(b.id);
+      },
+    }, `各户明细（${countOf(b)} 户）`);
+  }
+
+  /** A batch's refused lines (each with 标记失败), then all its lines page by page. */
+  function showLines(b, cell) {
+    const refused = refusedLines.get(b.id) ?? [];
+    const marked = new Map(refused.map((e) => [e.disbursementId, e]));
+    clear(
+      cell,
+      refused.length
+        ? h(
+            'div',
+            {},
+            h('p', { class: 'form-error', role: 'alert' }, `以下 ${refused.length} 户不能办理，整批都没有办理：请将其标记失败（注明原因），再办理其余各户。`),
+            table(
+              [
+                { title: '行', class: 'num', value: (e) => String(e.index + 1) },
+                { title: '农户', value: (e) => /Household (\S+)/.exec(e.message ?? '')?.[1] ?? String(e.householdId).slice(0, 8) },
+                { title: '原因', value: (e) => lineMessage(e) },
+                { title: '操作', value: (e) => failForm({ id: e.disbursementId, batchId: b.id }) },
+              ],
+              refused,
+            ),
+          )
+        : null,
+      h('h4', {}, `批次“${b.description}”各户明细`),
+      pager(
+        (cursor) => api.get(`/v1/disbursement-batches/${b.id}`, { limit: 20, cursor }),
+        (items) =>
+          table(
+            [
+              { title: '户编号', value: (d) => h('a', { href: `#/households/${encodeURIComponent(d.householdId)}` }, d.householdCode) },
+              { title: '状态', value: (d) => label('disbursementStatus', d.status) },
+              {
+                title: '说明',
+                value: (d) =>
+                  d.status === 'failed'
+                    ? `失败原因：${d.failureReason ?? ''}`
+                    : marked.has(d.id)
+                      ? h('span', { class: 'field-error', role: 'alert' }, `不能办理：${lineMessage(marked.get(d.id))}`)
+                      : '',
+              },
+              { title: '金额（元）', class: 'num', value: (d) => money(d.amount) },
+              { title: '操作', value: (d) => (d.status === 'requested' || d.status === 'approved' ? failForm(d) : '') },
+            ],
+            items,
+            { empty: '该批次没有明细' },
+          ),
+      ),
+    );
+  }
 
   function refreshQueue() {
-    clear(requested, pager(load('requested'), (rows) => table(columns(requestedActions), rows, { empty: '没有待您审批的申请' })));
-    clear(approved, pager(load('approved'), (rows) => table(columns(approvedActions), rows, { empty: '没有待支付的款项' })));
+    clear(requested, pager(load('requested'), (rows) => queueTable(rows, requestedActions, '没有待您审批的申请')));
+    clear(approved, pager(load('approved'), (rows) => queueTable(rows, approvedActions, '没有待支付的款项')));
   }
 
-  function requestedActions(r) {
-    const approve = action(
-      r.d ? `审批` : '整批审批',
-      [],
-      () => (r.d ? api.post(`/v1/disbursements/${r.d.id}/approve`) : api.post(`/v1/disbursement-batches/${r.b.id}/approve`)),
-    );
-    return h('div', { class: 'toolbar' }, approve, r.d ? failForm(r.d) : null);
+  /** Runs a batch's approval or payment; a refusal naming lines opens the batch's lines with them marked. */
+  const batchWrite = (b, details, send) => async (key) => {
+    try {
+      await send(key);
+      refusedLines.delete(b.id);
+      open.delete(b.id);
+    } catch (error) {
+      const lines = (error.problem?.errors ?? []).filter((e) => e.disbursementId);
+      if (lines.length) {
+        refusedLines.set(b.id, lines);
+        open.add(b.id);
+        const detail = details.get(b.id);
+        if (detail) {
+          detail.tr.hidden = false;
+          detail.show();
+        }
+      }
+      throw error;
+    }
+  };
+
+  function requestedActions(r, details) {
+    if (r.d) {
+      return h('div', { class: 'toolbar' }, action('审批', [], (key) => api.post(`/v1/disbursements/${r.d.id}/approve`, undefined, { idempotencyKey: key })), failForm(r.d));
+    }
+    const approve = action('整批审批', [], batchWrite(r.b, details, (key) => api.post(`/v1/disbursement-batches/${r.b.id}/approve`, undefined, { idempotencyKey: key })));
+    return h('div', { class: 'toolbar' }, approve, toggle(r.b, details));
   }
 
-  function approvedActions(r) {
+  function approvedActions(r, details) {
     const reference = h('input', { name: 'bankReference', maxlength: 200, size: 16, autocomplete: 'off', placeholder: '一卡通批次号或回单号' });
-    const pay = action(
-      r.d ? '标记已支付' : '整批标记已支付',
-      [field('bankReference', '银行回单号', reference)],
-      () => {
-        const bankReference = reference.value.trim();
-        if (!bankReference) throw fieldError('bankReference', '请填写银行回单号或一卡通批次号。');
-        return r.d ? api.post(`/v1/disbursements/${r.d.id}/pay`, { bankReference }) : api.post(`/v1/disbursement-batches/${r.b.id}/pay`, { bankReference });
-      },
-    );
-    return h('div', { class: 'toolbar' }, pay, r.d ? failForm(r.d) : null);
+    const bankReference = () => {
+      const text = reference.value.trim();
+      if (!text) throw fieldError('bankReference', '请填写银行回单号或一卡通批次号。');
+      return text;
+    };
+    const fields = [field('bankReference', '银行回单号', reference)];
+    if (r.d) {
+      return h(
+        'div',
+        { class: 'toolbar' },
+        action('标记已支付', fields, (key) => api.post(`/v1/disbursements/${r.d.id}/pay`, { bankReference: bankReference() }, { idempotencyKey: key })),
+        failForm(r.d),
+      );
+    }
+    const pay = action('整批标记已支付', fields, batchWrite(r.b, details, (key) => api.post(`/v1/disbursement-batches/${r.b.id}/pay`, { bankReference: bankReference() }, { idempotencyKey: key })));
+    return h('div', { class: 'toolbar' }, pay, toggle(r.b, details));
   }
 
+  /** 标记失败 with a reason: a single payment, or one line of a batch. */
   function failForm(d) {
-    const reason = h('input', { name: 'reason', maxlength: 500, size: 16, autocomplete: 'off', placeholder: '如 一卡通账户已销户' });
-    return action('标记失败', [field('reason', '失败原因', reason)], () => {
-      const text = reason.value.trim();
-      if (!text) throw fieldError('reason', '请填写失败原因。');
-      return api.post(`/v1/disbursements/${d.id}/fail`, { reason: text });
-    });
+    const reason = h('input', { name: 'reason', maxlength: 500, size: 16, autocomplete: 'off', placeholder: '如 一卡通账户已销户', 'aria-label': '失败原因' });
+    return action(
+      '标记失败',
+      [field('reason', '失败原因', reason)],
+      async (key) => {
+        const text = reason.value.trim();
+        if (!text) throw fieldError('reason', '请填写失败原因。');
+        await api.post(`/v1/disbursements/${d.id}/fail`, { reason: text }, { idempotencyKey: key });
+        const left = (refusedLines.get(d.batchId) ?? []).filter((e) => e.disbursementId !== d.id);
+        if (d.batchId) {
+          if (left.length) refusedLines.set(d.batchId, left);
+          else refusedLines.delete(d.batchId);
+        }
+      },
+      false,
+    );
   }
 
-  /** A small form in a row: its fields, its button, its refusal shown in it. */
-  function action(text, fields, run) {
-    const button = h('button', { type: 'submit', class: text === '标记失败' ? '' : 'primary' }, text);
-    const form = h(
-      'form',
-      {
-        class: 'inline',
-        onsubmit: async (event) => {
-          event.preventDefault();
-          showError(form, null);
-          button.disabled = true;
-          try {
-            await run();
-            done();
-          } catch (error) {
-            showError(form, located(error, {}));
-            button.disabled = false;
-          }
-        },
-      },
-      fields,
-      button,
+  /** A small form in a row: its fields, its button; its refusal shown in it; the page refreshed after success. */
+  function action(text, fields, run, primary = true) {
+    const form = h('form', { class: 'inline' }, fields, h('button', { type: 'submit', class: primary ? 'primary' : undefined }, text));
+    form.addEventListener(
+      'submit',
+      onSubmit(form, async (key) => {
+        await run(key);
+        refresh();
+      }),
     );
     return form;
   }
@@ -508,6 +610,7 @@ function registerSection({ ctx, fund, villages }) {
             items,
             { empty: '没有符合条件的支付记录' },
           ),
+        { form },
       ),
     );
   }

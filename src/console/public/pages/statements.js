@@ -4,9 +4,9 @@
 // copy's digest against the ledger (POST /v1/statements/verify).
 //
 // #/statements/<kind>/<subject id> opens with a statement chosen, e.g. from a policy or a household.
-import { api, ApiError } from '../api.js';
+import { api } from '../api.js';
 import { formatMoney } from '../money.js';
-import { clear, field, h, label, localTime, money, section, select, showError, table, today } from '../ui.js';
+import { clear, field, fieldError, figures, h, label, localTime, money, onSubmit, section, select, showError, table, today, villageLabel } from '../ui.js';
 
 // What each statement needs: its subject, its period (from–to, a day, or none) and its path.
 const KINDS = {
@@ -25,12 +25,11 @@ const FORMATS = [
 ];
 const ID_OF = { fund: 'fundId', account: 'accountId', household: 'householdId', village: 'villageId', policy: 'policyId' };
 
-const refused = (fieldName, detail) => new ApiError(400, { code: 'validation_failed', field: fieldName, detail });
 /** A file name without characters a file system refuses. */
 const fileName = (...parts) => parts.filter(Boolean).join('-').replace(/[\\/:*?"<>|\s]+/g, '_');
 const options = (items, text, empty) => (items.length ? items.map((x) => h('option', { value: x.id }, text(x))) : [h('option', { value: '' }, empty)]);
-const figures = (pairs) => h('dl', { class: 'figures' }, pairs.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))));
-/** An ISO instant as read in the ledger's time zone: 2026-11-30 18:05:09. */
+/** Text among figures (figures() formats a string as money). */
+const text = (value) => h('span', {}, value);
 const amount = (title, value) => ({ title, class: 'num', value: (row) => (value(row) === null || value(row) === undefined ? '' : money(value(row))) });
 
 export default {
@@ -58,7 +57,7 @@ export default {
     const fund = await ctx.fundPicker(() => fillFundSubjects());
     const account = h('select', { name: 'accountId' });
     const policy = h('select', { name: 'policyId' });
-    const village = h('select', { name: 'villageId' }, options(villages, (v) => `${v.name}（${v.code}）`, '没有村'));
+    const village = h('select', { name: 'villageId' }, options(villages, villageLabel, '没有村'));
     const household = h('select', { name: 'householdId' });
     const from = h('input', { name: 'from', type: 'date', value: saved.from ?? `${year}-01-01`, required: true });
     const to = h('input', { name: 'to', type: 'date', value: saved.to ?? today(), required: true });
@@ -148,10 +147,10 @@ export default {
       const k = KINDS[kind.value];
       const idName = ID_OF[k.subject];
       const control = { fund, account, policy, village, household }[k.subject];
-      if (!control.value) throw refused(idName, `请先选择${{ fund: '基金', account: '科目', policy: '保单', village: '村', household: '农户' }[k.subject]}。`);
+      if (!control.value) throw fieldError(idName, `请先选择${{ fund: '基金', account: '科目', policy: '保单', village: '村', household: '农户' }[k.subject]}。`);
       const ids = { [idName]: control.value };
       const query = k.period === 'range' ? { from: from.value, to: to.value } : k.period === 'day' ? { asOf: asOf.value } : {};
-      if (k.period === 'range' && from.value && to.value && from.value > to.value) throw refused('from', '起始日期不能晚于截止日期。');
+      if (k.period === 'range' && from.value && to.value && from.value > to.value) throw fieldError('from', '起始日期不能晚于截止日期。');
       ctx.state.statement = { kind: kind.value, from: from.value, to: to.value, asOf: asOf.value, format: format.value, villageId: village.value };
       const subjectText = control.selectedOptions[0]?.textContent.split(/[\s（]/)[0] ?? '';
       const when = k.period === 'range' ? `${from.value}至${to.value}` : k.period === 'day' ? `截至${asOf.value}` : '';
@@ -209,12 +208,12 @@ function fundView(s) {
   return [
     h('p', {}, `${s.fund.name}（${s.fund.code}），${s.fund.organisation}；期间 ${periodText(s)}`),
     figures([
-      ['期初余额', money(s.openingBalance)],
-      ['本期收入', money(s.income.total)],
-      ['本期支出', money(s.outgoings.total)],
-      ['期末余额', money(s.closingBalance)],
-      ['其中：已审批待支付', money(s.reserved)],
-      ['其中：可用余额', money(s.available)],
+      ['期初余额', s.openingBalance],
+      ['本期收入', s.income.total],
+      ['本期支出', s.outgoings.total],
+      ['期末余额', s.closingBalance],
+      ['其中：已审批待支付', s.reserved],
+      ['其中：可用余额', s.available],
     ]),
     h('p', { class: s.reconciles ? 'notice' : 'form-error' }, s.reconciles ? '期初余额 + 本期收入 − 本期支出 = 期末余额，勾稽相符。' : '期初、收支与期末不相符，请联系管理员核查。'),
     h('div', { class: 'grid' }, h('div', {}, h('h3', {}, '收入（按来源）'), table(twoCols, rows(income, s.income.total))), h('div', {}, h('h3', {}, '支出（按用途）'), table(twoCols, rows(outgoings, s.outgoings.total)))),
@@ -267,8 +266,8 @@ function trialBalanceView(s) {
 function householdView(s) {
   const x = s.household;
   return [
-    h('p', {}, `${x.code} ${x.headName}（身份证 ${x.idNumberMasked}，${x.memberCount} 人），${x.village.name}（${x.village.code}）；期间 ${periodText(s)}`),
-    figures([['本期享受帮扶合计', money(s.total)], ['笔数', String(s.items.length)]]),
+    h('p', {}, `${x.code} ${x.headName}（身份证 ${x.idNumberMasked}，${x.memberCount} 人），${villageLabel(x.village)}；期间 ${periodText(s)}`),
+    figures([['本期享受帮扶合计', s.total], ['笔数', text(String(s.items.length))]]),
     ...s.funds.map((f) =>
       h(
         'div',
@@ -295,7 +294,7 @@ function householdView(s) {
 
 function villageView(s) {
   return [
-    h('p', {}, `${s.village.name}（${s.village.code}），${s.village.county}${s.village.township}；期间 ${periodText(s)}`),
+    h('p', {}, `${villageLabel(s.village)}，${s.village.county}${s.village.township}；期间 ${periodText(s)}`),
     table(
       [
         { title: '基金', value: (f) => (f.total ? h('strong', {}, '合计') : `${f.fundName}（${f.fundCode}）`) },
@@ -350,15 +349,15 @@ function insuranceView(s) {
   return [
     h('p', {}, `${s.fund.name}（${s.fund.code}） · ${p.insurer}${p.policyNumber ? `（${p.policyNumber}）` : ''}，保障期 ${p.coverFrom} 至 ${p.coverTo}，${p.coveredPopulation}`),
     figures([
-      ['约定保费', money(p.premium)],
-      ['已缴保费', money(s.premiumPaid)],
-      ['已赔付', money(s.paidOut)],
-      ['赔付户数', `${s.householdsPaid} 户`],
-      ['退费', money(s.refunded)],
-      ['结转转入', money(s.carriedForwardIn)],
-      ['结转下期', money(s.carriedForwardOut)],
-      ['结余', money(s.surplus)],
-      ['资金池余额', money(s.poolBalance)],
+      ['约定保费', p.premium],
+      ['已缴保费', s.premiumPaid],
+      ['已赔付', s.paidOut],
+      ['赔付户数', text(`${s.householdsPaid} 户`)],
+      ['退费', s.refunded],
+      ['结转转入', s.carriedForwardIn],
+      ['结转下期', s.carriedForwardOut],
+      ['结余', s.surplus],
+      ['资金池余额', s.poolBalance],
     ]),
     h('h3', {}, '理赔按状态'),
     table(
@@ -384,22 +383,17 @@ function footer(c, s) {
   const result = h('div', { role: 'status' });
   const form = h(
     'form',
-    {
-      class: 'inline',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        showError(form, null);
-        clear(result);
-        try {
-          const answer = await api.post('/v1/statements/verify', { kind: c.kindName, params, digest: digest.value.trim().toLowerCase() });
-          clear(result, h('p', { class: answer.valid ? 'notice' : 'form-error' }, answer.valid ? '摘要相符：打印件与账簿一致。' : `摘要不符：账簿现在的摘要是 ${answer.digest}。打印件被改动过，或账簿在其期间内有了变动。`));
-        } catch (error) {
-          showError(form, error);
-        }
-      },
-    },
+    { class: 'inline' },
     field('digest', '核验打印件的摘要', digest, '输入打印件页脚的摘要，核对它是否仍与账簿一致'),
     h('button', { type: 'submit' }, '核验'),
+  );
+  form.addEventListener(
+    'submit',
+    onSubmit(form, async (key) => {
+      clear(result);
+      const answer = await api.post('/v1/statements/verify', { kind: c.kindName, params, digest: digest.value.trim().toLowerCase() }, { idempotencyKey: key });
+      clear(result, h('p', { class: answer.valid ? 'notice' : 'form-error' }, answer.valid ? '摘要相符：打印件与账簿一致。' : `摘要不符：账簿现在的摘要是 ${answer.digest}。打印件被改动过，或账簿在其期间内有了变动。`));
+    }),
   );
   return h(
     'div',
