@@ -212,6 +212,22 @@ const benefits = await api('GET', `/v1/households/${registered[0].id}/benefits`)
 console.log(`\nBenefits of ${registered[0].headName} (${registered[0].idNumberMasked}):`);
 table([...benefits.totalsByCategory.map((c: any) => [c.category, `${c.count}×`, c.amount]), ['total', '', benefits.total]]);
 
+// With the data kept, the keys are the way into the web console on it: shown once, like every token.
+const auditor = keep ? (await api('POST', '/v1/api-keys', { name: '审计局 孙审计', role: 'auditor' })).token : null;
+
 await app.close();
 await database.close();
-console.log(keep ? `\nData kept in ${config.LEDGER_DATA_DIR}.` : '\nDone (in-memory database: nothing was kept).');
+if (keep) {
+  console.log(`\nData kept in ${config.LEDGER_DATA_DIR}. Start the service on it (LEDGER_DATA_DIR=${config.LEDGER_DATA_DIR} npm start)`);
+  console.log('and open http://127.0.0.1:3000/console/ with one of these keys (shown once, only their hashes are kept):');
+  table([
+    ['key', 'role', 'token'],
+    ['王会计', 'officer (township fund)', recorder],
+    ['李审核', 'approver (township fund)', approver],
+    ['县财政 赵会计', 'officer (county fund)', countyRecorder],
+    ['县财政 钱审核', 'approver (county fund)', countyApprover],
+    ['审计局 孙审计', 'auditor', auditor!],
+  ]);
+} else {
+  console.log('\nDone (in-memory database: nothing was kept).');
+}
