@@ -3,7 +3,8 @@ import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { categoryNames } from '../funds/chart.js';
 
 const PUBLIC = fileURLToPath(new URL('./public/', import.meta.url));
 
@@ -37,16 +38,18 @@ interface Asset {
 }
 
 /** Every file under public/, read once at start: the set of paths served is fixed, nothing else is reachable. */
+const asset = (body: Buffer, type: string): Asset => ({ body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
+
 function loadAssets(): Map<string, Asset> {
   const assets = new Map<string, Asset>();
+  // The service's names of the payment categories, as a module: one list for the API and the console.
+  assets.set('categories.js', asset(Buffer.from(`export const categoryNames = ${JSON.stringify(categoryNames)};\n`), TYPES['.js']!));
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
       else if (TYPES[extname(name)]) {
-        const body = readFileSync(path);
-        const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-        assets.set(relative(PUBLIC, path).split(sep).join('/'), { body, type: TYPES[extname(name)]!, etag });
+        assets.set(relative(PUBLIC, path).split(sep).join('/'), asset(readFileSync(path), TYPES[extname(name)]!));
       }
     }
   };
@@ -66,7 +69,7 @@ export const consoleRoutes: FastifyPluginAsync = async (app) => {
   const assets = loadAssets();
   const hide = { schema: { hide: true } };
 
-  const send = (file: string) => async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const send = (file: string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const asset = assets.get(file);
     if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
     reply.header('content-security-policy', CSP).header('cache-control', 'no-cache').header('etag', asset.etag);

@@ -1,5 +1,6 @@
 // DOM helpers. Text always goes in as text nodes (never innerHTML), so nothing from the API can run.
 import { ApiError } from './api.js';
+import { categoryNames } from './categories.js';
 import { formatMoney, parseMoneyInput } from './money.js';
 
 /** h('p', { class: 'x', onclick }, 'text', child…) */
@@ -35,17 +36,8 @@ export const money = (value) => h('span', { class: 'money' }, formatMoney(value)
 
 // The API's words, in the officers' words.
 export const LABELS = {
-  category: {
-    medical_subsidy: '医疗补贴',
-    living_allowance: '生活补助',
-    temporary_relief: '临时救助',
-    industry_support: '产业帮扶',
-    employment_aid: '就业帮扶',
-    education_aid: '教育资助',
-    basic_guarantee: '兜底保障',
-    facility_maintenance: '设施管护',
-    insurance: '防贫保险赔付',
-  },
+  // Served by the service from its own list (src/funds/chart.ts), so the two never disagree.
+  category: categoryNames,
   disbursementStatus: { requested: '待审批', approved: '已审批', paid: '已支付', failed: '已失败' },
   claimStatus: { filed: '已报案', approved: '已核定', paid: '已赔付', rejected: '已拒赔' },
   monitoring: { unstable: '脱贫不稳定户', marginal: '边缘易致贫户', sudden_hardship: '突发严重困难户' },
