@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Every answer a test receives from the service is checked against openapi/openapi.json, in every file.
+    setupFiles: ['test/helpers/contract.ts'],
   },
 });

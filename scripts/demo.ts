@@ -1,33 +1,118 @@
-// The field scenario, through the API: `npm run demo`.
-// Runs on an in-memory embedded database, so it leaves nothing behind; set LEDGER_DATA_DIR to keep
-// the data (for example to start the service on it afterwards with the same folder).
+// The field scenario, through the API: `npm run demo`. Where it goes:
+//
+// - LEDGER_URL and LEDGER_TOKEN (an admin token of that service): into a running service, over HTTP. The way
+//   to try it beside `npm start`: the embedded database has one owner at a time, and the service is it.
+// - DATABASE_URL (with LEDGER_ID_HASH_KEY): into that PostgreSQL database, where the service may run meanwhile.
+// - LEDGER_DATA_DIR: into that folder of the embedded database, which no other process may have open: while
+//   the service runs on it, the demo refuses before opening anything and says how to go through the service.
+// - none of them: an in-memory database, so it leaves nothing behind.
+//
+// Each run adds a scenario of its own beside any earlier one: its codes and fictitious ID numbers are new to
+// the run, so nothing the ledger holds once (codes, ID numbers) refuses it half-way.
 import { randomBytes } from 'node:crypto';
 import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { type Database, openDatabase } from '../src/db/client.js';
+import { DataDirLockedError } from '../src/db/data-dir-lock.js';
 import { checkCharacter } from '../src/households/id-numbers.js';
 import { resolveIdHashKey } from '../src/secrets.js';
 
-const keep = Boolean(process.env.LEDGER_DATA_DIR);
-const adminToken = `demo-${randomBytes(16).toString('hex')}`;
-const config = loadConfig({ ...process.env, LEDGER_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', DATABASE_URL: '' });
-const database = openDatabase({ dataDir: keep ? config.LEDGER_DATA_DIR : 'memory://' });
-await database.migrate();
-const idHashKey = keep ? resolveIdHashKey(config) : randomBytes(32).toString('hex');
-const app = await buildApp({ config, database, idHashKey });
+type Send = (method: 'GET' | 'POST', url: string, body: unknown, token: string) => Promise<{ status: number; text: string }>;
+
+function stop(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+const serviceUrl = process.env.LEDGER_URL?.replace(/\/+$/, '');
+let send: Send;
+let adminToken: string;
+let where: 'service' | 'postgres' | 'folder' | 'memory';
+let close = async () => {};
+let dataDir = '';
+
+if (serviceUrl) {
+  where = 'service';
+  adminToken = process.env.LEDGER_TOKEN ?? '';
+  if (!adminToken) stop('LEDGER_URL needs LEDGER_TOKEN: an admin token of that service (the one it printed at its first start, or its LEDGER_ADMIN_TOKEN).');
+  send = async (method, url, body, token) => {
+    const response = await fetch(`${serviceUrl}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+  // Before the first write: the service answers, and the token may open funds and issue keys.
+  const me = await send('GET', '/v1/me', undefined, adminToken).catch((error: Error) =>
+    stop(`No service answers at ${serviceUrl} (${(error.cause as Error | undefined)?.message ?? error.message}): start it (npm start) or correct LEDGER_URL.`),
+  );
+  if (me.status !== 200) stop(`The service at ${serviceUrl} refused LEDGER_TOKEN (${me.status}): give an admin token of that service.`);
+  const role = (JSON.parse(me.text) as { role: string }).role;
+  if (role !== 'admin') stop(`LEDGER_TOKEN is a key of role ${role}; the demo opens funds and issues keys, which needs an admin token.`);
+} else {
+  adminToken = `demo-${randomBytes(16).toString('hex')}`;
+  let config;
+  try {
+    config = loadConfig({ ...process.env, LEDGER_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent' });
+  } catch (error) {
+    if (error instanceof ConfigError) stop(error.message);
+    throw error;
+  }
+  where = config.DATABASE_URL ? 'postgres' : process.env.LEDGER_DATA_DIR ? 'folder' : 'memory';
+  dataDir = config.LEDGER_DATA_DIR;
+  let database: Database;
+  try {
+    database = openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: where === 'folder' ? dataDir : 'memory://' });
+  } catch (error) {
+    if (!(error instanceof DataDirLockedError)) throw error;
+    const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+    stop(
+      `${error.message}\n\nIf that is the service (npm start), load the scenario into it through its API instead, with an admin token of it:\n\n` +
+        `  LEDGER_URL=http://${host}:${config.PORT} LEDGER_TOKEN=fl_... npm run demo\n`,
+    );
+  }
+  let idHashKey: string;
+  try {
+    idHashKey = where === 'memory' ? randomBytes(32).toString('hex') : resolveIdHashKey(config);
+  } catch (error) {
+    await database.close();
+    stop((error as Error).message);
+  }
+  await database.migrate();
+  const app = await buildApp({ config, database, idHashKey });
+  send = async (method, url, body, token) => {
+    const response = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body as object } : {}) });
+    return { status: response.statusCode, text: response.body };
+  };
+  close = async () => {
+    await app.close();
+    await database.close();
+  };
+}
+const keep = where !== 'memory';
 
 async function api<T = any>(method: 'GET' | 'POST', url: string, body?: unknown, token = adminToken): Promise<T> {
-  const response = await app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body as object } : {}) });
-  const parsed = JSON.parse(response.body);
-  if (response.statusCode >= 300) throw new Error(`${method} ${url} → ${response.statusCode} ${parsed.code}: ${parsed.detail}`);
+  const response = await send(method, url, body, token);
+  const parsed = JSON.parse(response.text);
+  if (response.status >= 300) throw new Error(`${method} ${url} → ${response.status} ${parsed.code}: ${parsed.detail}`);
   return parsed as T;
 }
 
 const run = `${Date.now().toString(36)}`;
 const code = (prefix: string) => `${prefix}-${run}`;
-/** Fictitious but valid ID numbers: region 510700, a birth date, a sequence. */
-const idNumber = (birth: string, seq: number) => {
-  const body = `510700${birth}${String(seq).padStart(3, '0')}`;
+/**
+ * Fictitious but valid ID numbers, none used by an earlier run (the ledger refuses an ID number twice): the
+ * region's last two digits, the sequence number and the birth date's offset come from the run's start
+ * second, one-to-one over eleven years; household i is born 12 years after household i - 1, so one run's
+ * households never share a number with another run's either.
+ */
+const runSecond = Math.floor(Date.now() / 1000);
+const idNumber = (i: number) => {
+  const region = `5107${String(1 + (runSecond % 99)).padStart(2, '0')}`;
+  const seq = String(Math.floor(runSecond / 99) % 1000).padStart(3, '0');
+  const birth = new Date(Date.UTC(1950 + 12 * i, 0, 1) + (Math.floor(runSecond / 99_000) % 3650) * 86_400_000);
+  const body = `${region}${birth.toISOString().slice(0, 10).replaceAll('-', '')}${seq}`;
   return body + checkCharacter(body);
 };
 const table = (rows: string[][]) => {
@@ -112,7 +197,7 @@ for (const [i, h] of households.entries()) {
   const household = await api(
     'POST',
     '/v1/households',
-    { code: code(`HH${i + 1}`), headName: h.name, idNumber: idNumber(`19${60 + i}0${i + 1}15`, i + 1), villageId: h.village.id, memberCount: h.members },
+    { code: code(`HH${i + 1}`), headName: h.name, idNumber: idNumber(i), villageId: h.village.id, memberCount: h.members },
     recorder,
   );
   await api('POST', `/v1/households/${household.id}/monitoring`, { category: h.category, riskCauses: h.causes, since: '2024-03-01' }, recorder);
@@ -215,11 +300,18 @@ table([...benefits.totalsByCategory.map((c: any) => [c.category, `${c.count}×`,
 // With the data kept, the keys are the way into the web console on it: shown once, like every token.
 const auditor = keep ? (await api('POST', '/v1/api-keys', { name: '审计局 孙审计', role: 'auditor' })).token : null;
 
-await app.close();
-await database.close();
+await close();
 if (keep) {
-  console.log(`\nData kept in ${config.LEDGER_DATA_DIR}. Start the service on it (LEDGER_DATA_DIR=${config.LEDGER_DATA_DIR} npm start)`);
-  console.log('and open http://127.0.0.1:3000/console/ with one of these keys (shown once, only their hashes are kept):');
+  const consoleUrl = where === 'service' ? `${serviceUrl}/console/` : 'http://127.0.0.1:3000/console/';
+  if (where === 'service') console.log(`\nLoaded into the service at ${serviceUrl}. Open ${consoleUrl} with one of these keys (shown once, only their hashes are kept):`);
+  else {
+    console.log(
+      where === 'folder'
+        ? `\nData kept in ${dataDir}. Start the service on it (LEDGER_DATA_DIR=${dataDir} npm start)`
+        : '\nData kept in the PostgreSQL database of DATABASE_URL. Start the service on it if none runs (npm start with the same DATABASE_URL and LEDGER_ID_HASH_KEY)',
+    );
+    console.log(`and open ${consoleUrl} with one of these keys (shown once, only their hashes are kept):`);
+  }
   table([
     ['key', 'role', 'token'],
     ['王会计', 'officer (township fund)', recorder],

@@ -3,14 +3,16 @@
 //   npx tsx scripts/import-households.ts households.csv
 //
 // The database is the service's: DATABASE_URL (with LEDGER_ID_HASH_KEY), or the embedded one in
-// LEDGER_DATA_DIR (./data). The embedded database serves one process at a time: stop the service first.
+// LEDGER_DATA_DIR (./data). The embedded database serves one process at a time: while the service runs on
+// it, this refuses (send the file to the service instead: POST /v1/households/import).
 // Progress goes to stderr, the report to stdout. Exit status: 0 imported, 1 refused or failed, 2 usage.
 // The file format and rules are described at the top of src/households/import.ts.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { userInfo } from 'node:os';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/client.js';
+import { DataDirLockedError } from '../src/db/data-dir-lock.js';
 import { DomainError } from '../src/errors.js';
 import { createHouseholdImporter, decodeCsv, describeError, type ImportProgress, type RowError } from '../src/households/import.js';
 import { createHouseholdService } from '../src/households/service.js';
@@ -68,28 +70,31 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  // PGlite marks its folder while open and is not safe to share: a running service would be damaged.
-  if (!config.DATABASE_URL && existsSync(join(config.LEDGER_DATA_DIR, 'postmaster.pid'))) {
-    process.stderr.write(
-      `The embedded database in ${config.LEDGER_DATA_DIR} is in use: stop the service first (it serves one process at a time).\n` +
-        'If no service is running, it was not stopped cleanly: start it and stop it once, then import.\n',
-    );
-    return 1;
+  // The data folder's lock first (src/db/data-dir-lock.ts): while the service runs on it, nothing is opened or written.
+  let database;
+  try {
+    database = openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: config.LEDGER_DATA_DIR,
+      statementTimeoutMs: config.LEDGER_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: config.LEDGER_LOCK_TIMEOUT_MS,
+    });
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      process.stderr.write(`${error.message}\nTo import while the service runs, send the file to it: POST /v1/households/import (see the README).\n`);
+      return 1;
+    }
+    throw error;
   }
   let idHashKey;
   try {
     idHashKey = resolveIdHashKey(config);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
+    await database.close();
     return 1;
   }
 
-  const database = openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.LEDGER_DATA_DIR,
-    statementTimeoutMs: config.LEDGER_STATEMENT_TIMEOUT_MS,
-    lockTimeoutMs: config.LEDGER_LOCK_TIMEOUT_MS,
-  });
   try {
     await database.migrate();
     const clock = () => today(config.LEDGER_TIMEZONE);

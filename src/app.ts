@@ -13,6 +13,7 @@ import { periodRoutes } from './funds/period-routes.js';
 import { createFundService } from './funds/service.js';
 import { registerAudit } from './http/audit.js';
 import { registerAuth } from './http/auth.js';
+import { registerControlCharacterCheck } from './http/control-characters.js';
 import { answerFrameworkError, registerErrorHandling } from './http/errors.js';
 import { disbursementsRoutes } from './disbursements/routes.js';
 import { eventRoutes } from './events/routes.js';
@@ -49,6 +50,8 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
     // The router's own refusals (broken percent-encoding, over-long parameters) answer as problems too.
     frameworkErrors: answerFrameworkError,
     bodyLimit: 1024 * 1024,
+    // request.ip (limits, audit log) is the client's only behind the proxies named here.
+    trustProxy: config.LEDGER_TRUST_PROXY.length ? config.LEDGER_TRUST_PROXY : false,
     // A request that cannot finish in this time is cut off rather than holding a connection forever.
     requestTimeout: 30_000,
     // A caller's X-Request-Id is kept (it ties our logs and audit rows to theirs) only when it looks like
@@ -76,10 +79,12 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   };
 
   registerErrorHandling(app);
-  await registerProtection(app, config);
-  registerAuth(app, ctx.apiKeys);
+  const addressBudget = await registerProtection(app, config);
+  registerAuth(app, ctx.apiKeys, addressBudget);
   // After authentication (it needs the role), before the scope guard (whose reads then go to the replica too).
   registerReplicaReads(app, database);
+  // Before the scope guard, whose checks read the database with the request's values.
+  registerControlCharacterCheck(app);
   registerScopeGuard(app, database.db);
   registerNameMasking(app);
   registerAudit(app, database.db);

@@ -1,4 +1,17 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+
+// proxy-addr's names for address ranges, as Fastify's trustProxy takes them.
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An address, a subnet written address/prefix, or one of PROXY_RANGES. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address!);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
 
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -25,8 +38,18 @@ const configSchema = z.object({
     .default('illness,disability,accident,disaster,schooling,unemployment,other')
     .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
     .refine((list) => list.length > 0, 'must list at least one risk cause'),
-  // Requests per minute per API key (per client address without one); 0 turns the limit off.
+  // Requests per minute per API key, and per client address for requests without a valid key; 0 turns both off.
   LEDGER_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
+  // The reverse proxies whose X-Forwarded-For names the client, for per-address limits and the audit log.
+  // Only named addresses: trusting every hop would let any client pick the address it is counted under.
+  LEDGER_TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .refine(
+      (list) => list.every(isProxyEntry),
+      'each entry is an address, a subnet (10.0.0.0/8) or loopback, linklocal, uniquelocal; "true" and hop counts are not accepted',
+    ),
   // Browser origins allowed to call the API, comma-separated; none by default (CORS closed).
   LEDGER_CORS_ORIGINS: z
     .string()

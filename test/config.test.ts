@@ -11,6 +11,21 @@ describe('configuration', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).PORT).toBe(3000);
   });
 
+  it('trusts no proxy unless told, and only proxies it can name', () => {
+    expect(loadConfig({}).LEDGER_TRUST_PROXY).toEqual([]);
+    expect(loadConfig({ LEDGER_TRUST_PROXY: '10.0.0.0/8, 192.168.1.7 ,::1,fd00::/8,loopback' }).LEDGER_TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+    // Trusting every hop would let any client choose the address it is limited and audited under.
+    for (const bad of ['true', '1', '10.0.0.0/33', '::1/129', 'proxy.example', '10.0.0.1/8/8']) {
+      expect(() => loadConfig({ LEDGER_TRUST_PROXY: bad }), bad).toThrow(/LEDGER_TRUST_PROXY/);
+    }
+  });
+
   it('names every bad variable at once', () => {
     const attempt = () => loadConfig({ PORT: '70000', LOG_LEVEL: 'loud', LEDGER_ADMIN_TOKEN: 'short', LEDGER_TIMEZONE: 'Mars/Base' });
     expect(attempt).toThrow(ConfigError);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { cursor, decodeCursor, limit, page, toPage } from '../http/pagination.js';
-import { id, problems, text } from '../http/schemas.js';
+import { id, idempotencyHeaders, problems, text } from '../http/schemas.js';
 import { allows, permissions, roles } from './roles.js';
 import { ENV_ADMIN_ID } from './service.js';
 
@@ -36,6 +36,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   app.post('/v1/api-keys', {
     config: { permission: 'admin' },
     schema: {
+      operationId: 'issueApiKey',
       tags: ['api keys'],
       summary: 'Issue an API key for a role; the token is shown once',
       description:
@@ -52,7 +53,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
           .optional()
           .meta({ description: 'Refused from this moment on; never expires when omitted' }),
       }),
-      response: { 201: issuedKey, ...problems(403) },
+      response: { 201: issuedKey },
     },
     handler: (req, reply) =>
       ctx.write(req, reply, 201, (tx) => ctx.apiKeys.issue(tx, req.body, req.principal.id), { answerHoldsSecret: true }),
@@ -61,6 +62,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   app.get('/v1/me', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'getMe',
       tags: ['api keys'],
       summary: 'The key making the request: its id, name, role, what it may do and what it reaches',
       querystring: z.strictObject({}),
@@ -77,7 +79,6 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
               .meta({ description: 'Null: the whole ledger' }),
           })
           .meta({ id: 'Me' }),
-        ...problems(),
       },
     },
     handler: async (req) => {
@@ -89,10 +90,11 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   app.get('/v1/api-keys', {
     config: { permission: 'admin' },
     schema: {
+      operationId: 'listApiKeys',
       tags: ['api keys'],
       summary: 'List API keys (never their tokens)',
       querystring: z.strictObject({ limit, cursor }),
-      response: { 200: page(apiKey), ...problems(403) },
+      response: { 200: page(apiKey) },
     },
     handler: async (req) => {
       const items = await ctx.apiKeys.list({ after: decodeCursor(req.query.cursor, 'string'), limit: req.query.limit });
@@ -103,13 +105,16 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
   app.delete('/v1/api-keys/:keyId', {
     config: { permission: 'admin' },
     schema: {
+      operationId: 'revokeApiKey',
+      headers: idempotencyHeaders,
       tags: ['api keys'],
       summary: 'Revoke an API key: refused from the next request on',
       description:
         `\`${ENV_ADMIN_ID}\` switches off the LEDGER_ADMIN_TOKEN bootstrap token for good (refused even while still set), ` +
         'once another admin key exists. The last admin cannot be revoked (409 `last_admin`).',
       params: z.object({ keyId: z.union([id, z.literal(ENV_ADMIN_ID)]) }),
-      response: { 200: apiKey, ...problems(403, 404, 409) },
+      querystring: z.strictObject({}),
+      response: { 200: apiKey, ...problems('last_admin') },
     },
     handler: (req, reply) => ctx.write(req, reply, 200, (tx) => ctx.apiKeys.revoke(tx, req.params.keyId, req.principal.id)),
   });

@@ -55,6 +55,8 @@ const toView = (k: KeyRow): ApiKeyView => ({
 const usable = and(isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)));
 
 export function createApiKeyService(db: Db, options: { envAdminToken?: string }) {
+  // Tokens looked up in the database: what the limits before authentication must bound (test/http/protection.test.ts).
+  let lookups = 0;
   const envAdminHash = options.envAdminToken ? Buffer.from(hashToken(options.envAdminToken), 'hex') : undefined;
 
   async function envAdminEnabled(executor: Db | Tx): Promise<boolean> {
@@ -114,9 +116,15 @@ export function createApiKeyService(db: Db, options: { envAdminToken?: string })
   return {
     issue,
 
+    /** How many times authenticate() has read the database since the service started. */
+    get lookups() {
+      return lookups;
+    },
+
     /** The principal behind a bearer token, or undefined for an unknown or revoked one. */
     async authenticate(token: string): Promise<Principal | undefined> {
       const hash = hashToken(token);
+      lookups++;
       if (envAdminHash && timingSafeEqual(Buffer.from(hash, 'hex'), envAdminHash)) {
         const [disabled] = await db.select().from(disabledEnvTokens).where(eq(disabledEnvTokens.tokenHash, hash));
         return disabled ? undefined : { id: ENV_ADMIN_ID, name: 'LEDGER_ADMIN_TOKEN', role: 'admin', reach: null };

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, extname, join, relative, sep } from 'node:path';
+import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { categoryNames } from '../funds/chart.js';
+import { fontFaceCss, fontFiles } from './fonts.js';
 
 const PUBLIC = fileURLToPath(new URL('./public/', import.meta.url));
 
@@ -44,6 +44,8 @@ function loadAssets(): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   // The service's names of the payment categories, as a module: one list for the API and the console.
   assets.set('categories.js', asset(Buffer.from(`export const categoryNames = ${JSON.stringify(categoryNames)};\n`), TYPES['.js']!));
+  // The fonts for machines without a Chinese font (./fonts.ts), with their unicode-ranges; also used by /docs.
+  assets.set('fonts.css', asset(Buffer.from(fontFaceCss()), TYPES['.css']!));
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
@@ -57,12 +59,6 @@ function loadAssets(): Map<string, Asset> {
   return assets;
 }
 
-// A CJK font for machines that have none (a bare server's browser, CI): the Noto Sans Hans the printed
-// statements embed (src/statements/fonts.ts), 8 MB each. The stylesheet names it after the usual system
-// fonts, and a browser fetches a web font only when it reaches it for a character, so people with a
-// Chinese font installed never download it.
-const FONTS_DIR = join(dirname(createRequire(import.meta.url).resolve('@embedpdf/fonts-sc')), '..', 'fonts');
-const FONTS = new Set(['NotoSansHans-Regular.otf', 'NotoSansHans-Bold.otf']);
 
 /** The web console (控制台) under /console: static files of a small client that uses the public API. */
 export const consoleRoutes: FastifyPluginAsync = async (app) => {
@@ -78,13 +74,12 @@ export const consoleRoutes: FastifyPluginAsync = async (app) => {
   };
 
   // A wildcard, not a :name parameter: the scope guard (src/http/scope.ts) knows the API's parameters only.
+  // Font files straight from their packages: a fixed list of paths (./fonts.ts), none built from the request.
+  const fonts = fontFiles();
   app.get<{ Params: { '*': string } }>('/console/fonts/*', hide, async (request, reply) => {
-    const name = request.params['*'];
-    if (!FONTS.has(name)) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
-    return reply
-      .header('cache-control', 'public, max-age=31536000, immutable')
-      .type('font/otf')
-      .send(createReadStream(join(FONTS_DIR, name)));
+    const font = fonts.get(request.params['*']);
+    if (!font) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    return reply.header('cache-control', 'public, max-age=31536000, immutable').type(font.type).send(createReadStream(font.path));
   });
   app.get('/console', hide, async (_request, reply) => reply.redirect('/console/', 301));
   app.get('/console/', hide, send('index.html'));

@@ -10,6 +10,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -40,7 +41,7 @@ export interface DatabaseOptions {
   url?: string;
   /** postgres:// URL of a streaming replica of `url`; queries run inside readFromReplica() go there. */
   readUrl?: string;
-  /** PGlite data folder; 'memory://' keeps nothing. */
+  /** PGlite data folder, locked for this process until close() (see data-dir-lock.ts); 'memory://' keeps nothing. */
   dataDir?: string;
   poolSize?: number;
   /** PostgreSQL only: cancel a statement, or a wait for a row lock, after this many milliseconds. */
@@ -51,6 +52,7 @@ export interface DatabaseOptions {
 /** How long to wait for a connection before answering that the database is unavailable. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
+/** Throws DataDirLockedError, before opening anything, when another process has the embedded database's folder. */
 export function openDatabase(options: DatabaseOptions): Database {
   return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir ?? 'memory://');
 }
@@ -147,18 +149,32 @@ function newPool(url: string, options: DatabaseOptions): pg.Pool {
 }
 
 function openPglite(dataDir: string): Database {
-  if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
-  const client = new PGlite(dataDir);
+  const inFolder = !dataDir.includes('://');
+  if (inFolder) mkdirSync(dataDir, { recursive: true });
+  const lock = inFolder ? lockDataDir(dataDir) : undefined;
+  let client: PGlite;
+  try {
+    client = new PGlite(dataDir);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
-    // PGlite is one process's private database: nobody else can migrate it at the same time.
+    // PGlite is one process's private database, and the folder's lock keeps it so: nobody else migrates it meanwhile.
     migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder }),
     async ping() {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 

@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
-import { problems } from '../http/schemas.js';
-import { idempotencyHeaders } from '../transactions/schemas.js';
+import { idempotencyHeaders, postingCodes, problems } from '../http/schemas.js';
 import * as s from './schemas.js';
 import { createDisbursementService } from './service.js';
 
@@ -24,6 +23,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   app.post('/v1/disbursements', {
     config: { permission: 'record' },
     schema: {
+      operationId: 'requestDisbursement',
       tags,
       summary: 'Request a payment to a monitored household (医疗补贴, 生活补助, 临时救助 …)',
       description:
@@ -33,7 +33,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
         'Nothing is posted yet.',
       headers: idempotencyHeaders,
       body: s.createDisbursementBody,
-      response: { 201: s.disbursement, ...problems(403, 404, 422) },
+      response: { 201: s.disbursement, ...problems('not_found', 'fund_closed', 'category_not_allowed', 'chart_account_missing', 'unknown_village', 'unknown_household', 'not_monitored', 'village_mismatch', 'over_cap', 'date_in_future') },
     },
     handler: (req, reply) => write(req, reply, 201, (tx) => disbursements.request(tx, req.body, req.principal.id)),
   });
@@ -41,10 +41,11 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   app.get('/v1/disbursements', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'listDisbursements',
       tags,
       summary: 'The payment register, by payment date',
       querystring: s.listDisbursementsQuery,
-      response: { 200: page(s.disbursement), ...problems() },
+      response: { 200: page(s.disbursement) },
     },
     handler: async (req) => {
       const { cursor, ...filter } = req.query;
@@ -55,13 +56,14 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
 
   app.get('/v1/disbursements/:disbursementId', {
     config: { permission: 'read' },
-    schema: { tags, summary: 'Get a disbursement', params: s.disbursementParams, response: { 200: s.disbursement, ...problems(404) } },
+    schema: { operationId: 'getDisbursement', tags, summary: 'Get a disbursement', params: s.disbursementParams, response: { 200: s.disbursement } },
     handler: (req) => disbursements.get(req.params.disbursementId),
   });
 
   app.post('/v1/disbursements/:disbursementId/approve', {
     config: { permission: 'approve' },
     schema: {
+      operationId: 'approveDisbursement',
       tags,
       summary: 'Approve a requested disbursement and reserve its money (maker–checker: another key than the requester)',
       description:
@@ -70,7 +72,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
         "Dr the village's allocation / Cr village_distribution). Refused with insufficient_funds when the money is not there.",
       headers: idempotencyHeaders,
       params: s.disbursementParams,
-      response: { 200: s.disbursement, ...problems(403, 404, 409, 422) },
+      response: { 200: s.disbursement, ...problems('invalid_state', 'approver_is_requester', 'category_not_allowed', 'chart_account_missing', 'unknown_village', 'not_monitored', 'over_cap', ...postingCodes) },
     },
     handler: (req, reply) => write(req, reply, 200, (tx) => disbursements.approve(tx, req.params.disbursementId, req.principal.id)),
   });
@@ -78,6 +80,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   app.post('/v1/disbursements/:disbursementId/pay', {
     config: { permission: 'approve' },
     schema: {
+      operationId: 'payDisbursement',
       tags,
       summary: 'Record the bank payment of an approved disbursement (Dr expense / Cr bank_reserved)',
       description:
@@ -86,7 +89,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       headers: idempotencyHeaders,
       params: s.disbursementParams,
       body: s.payBody,
-      response: { 200: s.disbursement, ...problems(403, 404, 409, 422) },
+      response: { 200: s.disbursement, ...problems('not_approved', 'already_paid', 'invalid_state', 'approver_is_requester', 'not_monitored', 'chart_account_missing', ...postingCodes) },
     },
     handler: (req, reply) => write(req, reply, 200, (tx) => disbursements.pay(tx, req.params.disbursementId, req.body, req.principal.id)),
   });
@@ -94,6 +97,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   app.post('/v1/disbursements/:disbursementId/fail', {
     config: { permission: 'approve' },
     schema: {
+      operationId: 'failDisbursement',
       tags,
       summary: 'Fail a disbursement or one line of a batch: release its reservation, or post the bank’s return of a paid one',
       description:
@@ -102,7 +106,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       headers: idempotencyHeaders,
       params: s.disbursementParams,
       body: s.failBody,
-      response: { 200: s.disbursement, ...problems(403, 404, 409, 422) },
+      response: { 200: s.disbursement, ...problems('invalid_state', 'already_reversed', 'chart_account_missing', ...postingCodes) },
     },
     handler: (req, reply) => write(req, reply, 200, (tx) => disbursements.fail(tx, req.params.disbursementId, req.body, req.principal.id)),
   });
@@ -110,6 +114,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   app.post('/v1/disbursement-batches', {
     config: { permission: 'record' },
     schema: {
+      operationId: 'requestDisbursementBatch',
       tags,
       summary: 'Request a batch of payments, e.g. a monthly living allowance (生活补助), one line per household',
       description:
@@ -118,7 +123,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
         'The answer is the batch with every line (nextCursor null), in household-code order.',
       headers: idempotencyHeaders,
       body: s.createBatchBody,
-      response: { 201: s.batchWithItems, ...problems(403, 404, 422) },
+      response: { 201: s.batchWithItems, ...problems('not_found', 'fund_closed', 'category_not_allowed', 'chart_account_missing', 'unknown_village', 'unknown_household', 'date_in_future') },
     },
     handler: (req, reply) => write(req, reply, 201, (tx) => disbursements.requestBatch(tx, req.body, req.principal.id)),
   });
@@ -126,6 +131,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   app.get('/v1/disbursement-batches/:batchId', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'getDisbursementBatch',
       tags,
       summary: 'Get a batch, its totals by status and a page of its lines',
       description:
@@ -133,7 +139,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
         'nextCursor leads to the next page. A refused line’s index in an approve or pay problem is its place in this order.',
       params: s.batchParams,
       querystring: s.batchItemsQuery,
-      response: { 200: s.batchWithItems, ...problems(404) },
+      response: { 200: s.batchWithItems },
     },
     handler: async (req) => {
       const { limit, cursor } = req.query;
@@ -145,6 +151,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   app.post('/v1/disbursement-batches/:batchId/approve', {
     config: { permission: 'approve' },
     schema: {
+      operationId: 'approveDisbursementBatch',
       tags,
       summary: 'Approve every requested line of a batch with one reservation (maker–checker: another key than the requester)',
       description:
@@ -155,7 +162,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
         'The answer is the batch summary (total, byStatus) without its lines: read them with GET, page by page.',
       headers: idempotencyHeaders,
       params: s.batchParams,
-      response: { 200: s.batch, ...problems(403, 404, 409, 422) },
+      response: { 200: s.batch, ...problems('invalid_state', 'approver_is_requester', 'category_not_allowed', 'chart_account_missing', 'unknown_village', ...postingCodes) },
     },
     handler: (req, reply) => write(req, reply, 200, (tx) => disbursements.approveBatch(tx, req.params.batchId, req.principal.id)),
   });
@@ -163,6 +170,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
   app.post('/v1/disbursement-batches/:batchId/pay', {
     config: { permission: 'approve' },
     schema: {
+      operationId: 'payDisbursementBatch',
       tags,
       summary: 'Pay every approved line of a batch with one voucher: one expense line per household, one bank_reserved line',
       description:
@@ -172,7 +180,7 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       headers: idempotencyHeaders,
       params: s.batchParams,
       body: s.payBody,
-      response: { 200: s.batch, ...problems(403, 404, 409, 422) },
+      response: { 200: s.batch, ...problems('not_approved', 'already_paid', 'invalid_state', 'approver_is_requester', 'chart_account_missing', ...postingCodes) },
     },
     handler: (req, reply) => write(req, reply, 200, (tx) => disbursements.payBatch(tx, req.params.batchId, req.body, req.principal.id)),
   });

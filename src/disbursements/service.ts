@@ -5,7 +5,8 @@ import type { Reach } from '../auth/roles.js';
 import type { Db, Executor, Tx } from '../db/client.js';
 import { disbursementBatches, disbursements, funds, householdMonitoring, households, villages } from '../db/schema.js';
 import { DomainError, type ErrorCode, notFound } from '../errors.js';
-import { type EventInput, recordEvent, recordEvents } from '../events/outbox.js';
+import { eventOfType, recordEvent, recordEvents } from '../events/outbox.js';
+import type { EventPayloads } from '../events/schemas.js';
 import { assertCategoryAllowed, categoryLabel } from '../funds/categories.js';
 import { findRoleAccount, roleAccount } from '../funds/chart-accounts.js';
 import { type Category, categoryNames, expenseRole } from '../funds/chart.js';
@@ -463,14 +464,16 @@ export function createDisbursementService(db: Db, deps: DisbursementDeps) {
   }
 
   /** One event per line of a batch, beside the batch's own, so that the feed shows every disbursement's steps. */
-  const lineEvents = (type: string, fundId: string, batchId: string, lines: { id: string; householdId: string; amount: string }[], payload: Record<string, unknown>) =>
-    lines.map(
-      (l): EventInput => ({
-        type,
-        fundId,
-        subjectId: l.id,
-        payload: { disbursementId: l.id, householdId: l.householdId, amount: l.amount, batchId, ...payload },
-      }),
+  type LineEventType = 'disbursement.requested' | 'disbursement.approved' | 'disbursement.paid' | 'disbursement.failed';
+  const lineEvents = <T extends LineEventType>(
+    type: T,
+    fundId: string,
+    batchId: string,
+    lines: { id: string; householdId: string; amount: string }[],
+    payload: Omit<EventPayloads[T], 'disbursementId' | 'householdId' | 'amount' | 'batchId'>,
+  ) =>
+    lines.map((l) =>
+      eventOfType(type, { fundId, subjectId: l.id, payload: { disbursementId: l.id, householdId: l.householdId, amount: l.amount, batchId, ...payload } }),
     );
 
   return {

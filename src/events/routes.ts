@@ -1,21 +1,14 @@
+import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { fundInReach } from '../auth/reach.js';
 import type { AppContext } from '../context.js';
 import { DomainError } from '../errors.js';
-import { limit } from '../http/pagination.js';
-import { id, problems } from '../http/schemas.js';
+import { cursor, limit } from '../http/pagination.js';
+import { id } from '../http/schemas.js';
 import { type EventPosition, readEvents } from './outbox.js';
+import { type Event, event } from './schemas.js';
 
-const event = z
-  .object({
-    id: z.number().int(),
-    type: z.string().meta({ examples: ['transaction.posted', 'dividend.recorded', 'disbursement.paid', 'household.included'] }),
-    fundId: z.string().nullable(),
-    subjectId: z.string(),
-    payload: z.record(z.string(), z.unknown()),
-    createdAt: z.string(),
-  })
-  .meta({ id: 'Event' });
 
 // The feed's cursor is a position (database transaction id, event id), opaque to readers.
 const encode = (p: EventPosition) => Buffer.from(`${p.xid}.${p.id}`).toString('base64url');
@@ -30,6 +23,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
   app.get('/v1/events', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'listEvents',
       tags: ['events'],
       summary: 'Change feed: every posted transaction and business event, in a stable order that never skips',
       description:
@@ -37,7 +31,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
         'older transaction has finished, so a reader never misses or re-reads one. nextCursor is the position to resume from, ' +
         'also when the page is empty.',
       querystring: z.strictObject({
-        after: z.string().max(100).optional(),
+        after: cursor,
         limit,
         fundId: id.optional().meta({ description: "Only this fund's events" }),
         type: z
@@ -46,15 +40,18 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (ap
           .optional()
           .meta({ description: 'An event type, or its family: "disbursement" matches disbursement.paid and the rest' }),
       }),
-      response: { 200: z.object({ items: z.array(event), nextCursor: z.string().nullable() }), ...problems() },
+      response: { 200: z.object({ items: z.array(event), nextCursor: z.string().nullable() }) },
     },
     handler: async (req) => {
       const after = decode(req.query.after);
       const { limit: pageSize, fundId, type } = req.query;
-      const items = await readEvents(ctx.database.db, after, pageSize, { fundId, type, reach: req.principal.reach });
+      // Events of no fund (households) need the whole ledger: fund_id null is in no scoped key's reach.
+      const where = fundInReach(req.principal.reach, sql`fund_id`);
+      const items = await readEvents(ctx.database.db, after, pageSize, { fundId, type, where });
       const last = items.at(-1);
       return {
-        items: items.map(({ xid: _xid, ...e }) => e),
+        // Stored as recordEvent wrote it; the response schema checks each payload against its type's on the way out.
+        items: items.map(({ xid: _xid, ...e }) => e as Event),
         nextCursor: last ? encode(last) : (req.query.after ?? null),
       };
     },

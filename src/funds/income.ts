@@ -6,9 +6,8 @@ import { funds, incomeReceipts, transactions } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { recordEvent } from '../events/outbox.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
-import { problems } from '../http/schemas.js';
+import { idempotencyHeaders, postingCodes, problems } from '../http/schemas.js';
 import { postTransaction } from '../ledger/posting.js';
-import { idempotencyHeaders } from '../transactions/schemas.js';
 import { roleAccount } from './chart-accounts.js';
 import * as s from './income-schemas.js';
 import { fundParams } from './schemas.js';
@@ -110,12 +109,13 @@ export const incomeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.post('/v1/funds/:fundId/income', {
     config: { permission: 'record' },
     schema: {
+      operationId: 'recordIncome',
       tags: ['income'],
       summary: 'Record a donation (捐赠) or fiscal transfer (财政转移) received into the fund',
       headers: idempotencyHeaders,
       params: fundParams,
       body: s.createIncomeBody,
-      response: { 201: s.incomeReceipt, ...problems(403, 404, 409, 422) },
+      response: { 201: s.incomeReceipt, ...problems('date_in_future', 'chart_account_missing', ...postingCodes) },
     },
     handler: (req, reply) => ctx.write(req, reply, 201, (tx) => income.recordIncome(tx, req.params.fundId, req.body, req.principal.id)),
   });
@@ -123,11 +123,12 @@ export const incomeRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.get('/v1/funds/:fundId/income', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'listIncome',
       tags: ['income'],
       summary: "A fund's income receipts in posting order",
       params: fundParams,
       querystring: s.listIncomeQuery,
-      response: { 200: page(s.incomeReceipt), ...problems(404) },
+      response: { 200: page(s.incomeReceipt) },
     },
     handler: async (req) => {
       const { from, to, source, limit } = req.query;

@@ -3,8 +3,7 @@ import type { AppContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
 import { PERIOD_PATTERN } from '../ledger/dates.js';
-import { problems } from '../http/schemas.js';
-import { idempotencyHeaders } from '../transactions/schemas.js';
+import { idempotencyHeaders, problems } from '../http/schemas.js';
 import { createPeriodService } from '../ledger/periods.js';
 import * as s from './period-schemas.js';
 import { fundParams } from './schemas.js';
@@ -24,11 +23,12 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.get('/v1/funds/:fundId/periods', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'listPeriods',
       tags: ['periods'],
       summary: "A fund's months from its first posting to the current one, oldest first, closed or open",
       params: fundParams,
       querystring: s.listPeriodsQuery,
-      response: { 200: page(s.periodView), ...problems(404) },
+      response: { 200: page(s.periodView) },
     },
     handler: async (req) => {
       const { limit } = req.query;
@@ -40,10 +40,11 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.get('/v1/funds/:fundId/periods/:period', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'getPeriod',
       tags: ['periods'],
       summary: 'A month with, once closed, every account\'s closing balance (the close snapshot)',
       params: s.periodParams,
-      response: { 200: s.periodWithBalances, ...problems(404) },
+      response: { 200: s.periodWithBalances },
     },
     handler: (req) => periods.getPeriod(req.params.fundId, req.params.period),
   });
@@ -51,11 +52,12 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.post('/v1/funds/:fundId/periods/:period/close', {
     config: { permission: 'admin' },
     schema: {
+      operationId: 'closePeriod',
       tags: ['periods'],
       summary: 'Close a month: snapshot every account and refuse postings dated in it or before',
       headers: idempotencyHeaders,
       params: s.periodParams,
-      response: { 200: s.periodWithBalances, ...problems(403, 404, 409, 422) },
+      response: { 200: s.periodWithBalances, ...problems('period_not_ended', 'invalid_state') },
     },
     handler: (req, reply) => ctx.write(req, reply, 200, (tx) => periods.closePeriod(tx, req.params.fundId, req.params.period, req.principal.id)),
   });
@@ -63,12 +65,13 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.post('/v1/funds/:fundId/periods/:period/reopen', {
     config: { permission: 'admin' },
     schema: {
+      operationId: 'reopenPeriod',
       tags: ['periods'],
       summary: 'Reopen the latest closed month, with a reason; its snapshot is removed',
       headers: idempotencyHeaders,
       params: s.periodParams,
       body: s.reopenBody,
-      response: { 200: s.periodWithBalances, ...problems(403, 404, 409) },
+      response: { 200: s.periodWithBalances, ...problems('invalid_state') },
     },
     handler: (req, reply) =>
       ctx.write(req, reply, 200, (tx) => periods.reopenPeriod(tx, req.params.fundId, req.params.period, req.body.reason, req.principal.id)),
@@ -77,11 +80,12 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
   app.get('/v1/funds/:fundId/verify', {
     config: { permission: 'report' },
     schema: {
+      operationId: 'verifyFund',
       tags: ['periods'],
-      summary: "Verify a fund's hash chain and recompute its balances from the lines (200 either way)",
+      summary: "Verify a fund's books: hash chain, voucher numbers, balances recomputed from the lines, lines and business records pointing at what exists (200 either way)",
       params: fundParams,
       querystring: s.verifyQuery,
-      response: { 200: s.verification, ...problems(404) },
+      response: { 200: s.verification },
     },
     handler: (req) => {
       const { at, hash } = req.query;

@@ -3,6 +3,7 @@ import { cursor, limit } from '../http/pagination.js';
 import { id, money, text } from '../http/schemas.js';
 import { accountTypes } from '../ledger/accounts.js';
 import { PERIOD_PATTERN } from '../ledger/dates.js';
+import { checkNames, findingProblems } from '../ledger/verify.js';
 
 export const period = z
   .string()
@@ -60,8 +61,8 @@ export const verifyQuery = z
       .int({ error: 'at must be a whole number' })
       .min(1, { error: 'at must be at least 1' })
       .optional()
-      .meta({ description: 'Position of a link recorded earlier (the "transactions" of a previous verification)' }),
-    hash: hash.optional().meta({ description: 'The hash recorded for that position (the "headHash" of a previous verification)' }),
+      .meta({ description: 'Position of a link recorded earlier (the "transactions" of a previous verification); only with hash' }),
+    hash: hash.optional().meta({ description: 'The hash recorded for that position (the "headHash" of a previous verification); only with at' }),
   })
   .refine((q) => (q.at === undefined) === (q.hash === undefined), { error: 'give both at and hash, or neither', path: ['hash'] });
 
@@ -72,10 +73,33 @@ const chainBreak = z.object({
   reason: z.string(),
 });
 
+const verificationCheck = z
+  .object({
+    name: z.enum(checkNames).meta({
+      description:
+        'chain: the hash chain; voucher_numbers: the fund numbers its vouchers 1, 2, 3… with none missing; balances: stored figures equal the lines; ' +
+        "lines: every line is on a voucher and an account of the fund; records: every business record's vouchers are there",
+    }),
+    result: z.enum(['passed', 'failed']),
+    description: z.string().meta({ description: 'What the check holds the books to: what passed means' }),
+    summary: z.string().meta({ description: 'What it found, in a sentence (for voucher_numbers, how the ledger-wide numbers between the fund\'s vouchers are accounted for)' }),
+    findings: z
+      .array(
+        z.object({
+          problem: z.enum(findingProblems),
+          message: z.string(),
+          detail: z.record(z.string(), z.unknown()).meta({ description: 'The ids and figures concerned' }),
+        }),
+      )
+      .meta({ description: 'The first 100 findings' }),
+    findingCount: z.number().int().meta({ description: 'All findings, shown or not' }),
+  })
+  .meta({ id: 'VerificationCheck' });
+
 export const verification = z
   .object({
     fundId: z.string(),
-    status: z.enum(['intact', 'broken']),
+    status: z.enum(['intact', 'broken']).meta({ description: 'intact when every one of checks passed' }),
     transactions: z.number().int().meta({ description: "Links on the fund's chain that were checked (all of them when intact)" }),
     headHash: z.string().nullable().meta({ description: 'SHA-256 of the last link checked; null when the fund has none' }),
     firstBroken: chainBreak.nullable().meta({ description: 'The first link that does not hold, or the first transaction not on the chain' }),
@@ -87,5 +111,8 @@ export const verification = z
     balanceMismatches: z
       .array(z.object({ invariant: z.string(), detail: z.record(z.string(), z.unknown()) }))
       .meta({ description: 'Stored figures (balances, totals, per-day totals, running balances, period snapshots) that differ from the lines' }),
+    checks: z
+      .array(verificationCheck)
+      .meta({ description: "Every check made, in this order: chain, voucher_numbers, balances, lines, records; status is intact when each passed" }),
   })
   .meta({ id: 'FundVerification' });

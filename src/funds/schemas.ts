@@ -29,7 +29,7 @@ const allowedCategories = z
   .array(z.enum(categories))
   .max(categories.length)
   .refine((list) => new Set(list).size === list.length, { error: 'each category once' })
-  .meta({ description: 'Disbursement categories the fund may pay (专款专用)' });
+  .meta({ description: 'Disbursement categories the fund may pay (专款专用), each once', uniqueItems: true });
 
 const yearlyCaps = z
   .partialRecord(z.enum(categories), amount)
@@ -49,7 +49,9 @@ export const createFundBody = z
   .refine((f) => !f.template || f.allowedCategories, {
     error: 'a fund opened from a template declares allowedCategories, the payments it may make',
     path: ['allowedCategories'],
-  });
+  })
+  // The refinement above, as the document can state it.
+  .meta({ dependentRequired: { template: ['allowedCategories'] } });
 
 export const updateFundBody = z
   .strictObject({
@@ -59,7 +61,8 @@ export const updateFundBody = z
     yearlyCaps: yearlyCaps.optional(),
     township: township.nullable().optional().meta({ description: 'Move the fund to another township, or null to make it a county fund' }),
   })
-  .refine((f) => Object.keys(f).length > 0, { error: 'name at least one field to change' });
+  .refine((f) => Object.keys(f).length > 0, { error: 'name at least one field to change' })
+  .meta({ minProperties: 1 });
 
 export const account = z
   .object({

@@ -1,6 +1,6 @@
 /**
  * A small RFC 4180 reader: comma-separated, fields optionally in double quotes, a quote inside a quoted
- * field written twice, line breaks (CRLF, LF or CR) inside quoted fields kept. A leading UTF-8 BOM is
+ * field written twice, line breaks (CRLF, LF or CR) inside quoted fields kept. A leading BOM is
  * dropped. Blank lines are skipped. Malformed quoting does not stop the reading: the record carries a
  * problem, so an import can report every bad line at once.
  */
@@ -25,6 +25,7 @@ function breaks(text: string): number {
 }
 
 export function parseCsv(input: string): CsvRecord[] {
+  // TextDecoder drops a UTF-8 BOM; GB18030 spells one too (84 31 95 33), which arrives as U+FEFF.
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const records: CsvRecord[] = [];
   let i = 0;
@@ -82,4 +83,77 @@ export function parseCsv(input: string): CsvRecord[] {
     if (!blank) records.push(record);
   }
   return records;
+}
+
+/** The encodings a file is read in, tried in this order (see decodeText). */
+export type TextEncoding = 'UTF-8' | 'GB18030';
+
+export type Decoded =
+  | { text: string; encoding: TextEncoding }
+  | { failure: { encoding: TextEncoding | 'UTF-8 or GB18030'; byte: number; line: number } };
+
+const LABELS: Record<TextEncoding, string> = { 'UTF-8': 'utf-8', GB18030: 'gb18030' };
+
+/**
+ * Where the first character that cannot be read begins. A prefix that reads without error (a character
+ * cut off by its end not counting, in stream mode) stays readable as it shrinks, so a binary search finds
+ * the longest; the bad character then begins at the last complete character before its end, at most 3
+ * bytes back (no character in either encoding is longer than 4 bytes).
+ */
+function firstUnreadable(label: string, bytes: Uint8Array): number {
+  const reads = (n: number, stream: boolean) => {
+    try {
+      new TextDecoder(label, { fatal: true }).decode(bytes.subarray(0, n), { stream });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (reads(mid, true)) low = mid;
+    else high = mid - 1;
+  }
+  for (let start = low; start > low - 4 && start > 0; start--) if (reads(start, false)) return start;
+  return Math.max(0, low - 3);
+}
+
+/** The line (1 is the first) that the byte at `offset` is on: LF, CRLF or CR end a line, as parseCsv counts. */
+function lineAt(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a || (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a)) line++;
+  }
+  return line;
+}
+
+/**
+ * A file's text, told from its bytes: UTF-8 (a BOM or not) when the bytes are valid UTF-8, else GB18030,
+ * the national standard that contains GBK and GB2312, which is what Excel on a Chinese Windows saves as
+ * "CSV". A real Chinese text is almost never valid in both (GBK's two-byte pairs break UTF-8's rules
+ * within a few characters), and ASCII reads the same in both. Otherwise: where reading failed, in UTF-8
+ * if the file read as UTF-8 past at least one non-ASCII character before that (it was meant to be
+ * UTF-8), else in GB18030. LF and CR are single bytes in both encodings (no multi-byte character
+ * contains them), so lines count the same.
+ */
+export function decodeText(bytes: Uint8Array): Decoded {
+  for (const encoding of ['UTF-8', 'GB18030'] as const) {
+    try {
+      return { text: new TextDecoder(LABELS[encoding], { fatal: true }).decode(bytes), encoding };
+    } catch {
+      // tried next, or reported below
+    }
+  }
+  const utf8 = firstUnreadable(LABELS['UTF-8'], bytes);
+  const gb18030 = firstUnreadable(LABELS.GB18030, bytes);
+  const meantAsUtf8 = bytes.subarray(0, utf8).some((b) => b >= 0x80);
+  const failure =
+    utf8 === gb18030
+      ? { encoding: 'UTF-8 or GB18030' as const, byte: utf8 }
+      : meantAsUtf8
+        ? { encoding: 'UTF-8' as const, byte: utf8 }
+        : { encoding: 'GB18030' as const, byte: gb18030 };
+  return { failure: { ...failure, line: lineAt(bytes, failure.byte) } };
 }

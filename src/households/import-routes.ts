@@ -1,15 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { problems } from '../http/schemas.js';
+import { idempotencyHeaders, problems } from '../http/schemas.js';
 import { createHouseholdImporter, decodeCsv } from './import.js';
 
 /** A roster of 100,000 households is about 12 MiB; this leaves room for long names and reasons. */
 const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
 
+/** Charsets a client may declare: UTF-8, and GB18030 under the names of its subsets. */
+const READABLE_CHARSETS = new Set(['utf-8', 'utf8', 'gb18030', 'gbk', 'gb2312', 'cp936', 'x-gbk']);
+
 const csvBody = z.string({ error: 'send the CSV file itself as the body, with Content-Type: text/csv' }).meta({
   description:
-    'The CSV file, UTF-8. First line: the column names, English or Chinese, any order — householdCode/户编号, headName/户主姓名, ' +
+    'The CSV file: UTF-8 (with or without a BOM) or GB18030/GBK (what Excel in China saves as "CSV"), told apart by its bytes. ' +
+    'First line: the column names, English or Chinese, any order — householdCode/户编号, headName/户主姓名, ' +
     'idNumber/身份证号, villageCode/村编码, memberCount/家庭人口, and optionally category/监测类型, riskCauses/风险类型, ' +
     'since/纳入监测日期, eliminatedOn/风险消除日期, eliminationReason/消除原因.',
   examples: ['户编号,户主姓名,身份证号,村编码,家庭人口,监测类型,风险类型,纳入监测日期\nH-0001,张三明,510700197001010011,QS-001,3,边缘易致贫户,因病、因学,2025-01-01\n'],
@@ -31,9 +35,11 @@ export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
 
   // Only this plugin's routes read CSV; everywhere else the API stays JSON-only.
   app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (req, body, done) => {
+    // The bytes tell the encoding (decodeCsv); a declared charset other than these two means another one.
     const charset = /charset=([^;\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.replace(/"/g, '').toLowerCase();
-    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-      return done(Object.assign(new Error(`The file must be UTF-8, not ${charset}: save it as "CSV UTF-8".`), { statusCode: 415 }), undefined);
+    if (charset && !READABLE_CHARSETS.has(charset)) {
+      const message = `The file must be UTF-8 or GB18030 (GBK), not ${charset}: save it as "CSV UTF-8", or as "CSV" from Excel.`;
+      return done(Object.assign(new Error(message), { statusCode: 415 }), undefined);
     }
     try {
       done(null, decodeCsv(body as Buffer));
@@ -46,6 +52,8 @@ export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
     config: { permission: 'record' },
     bodyLimit: IMPORT_BODY_LIMIT,
     schema: {
+      operationId: 'importHouseholds',
+      headers: idempotencyHeaders,
       tags: ['households'],
       summary: 'Import households and their monitoring status from a CSV file (all or nothing)',
       description:
@@ -55,7 +63,7 @@ export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
         'ID numbers are never returned or echoed. Honours Idempotency-Key.',
       consumes: ['text/csv'],
       body: csvBody,
-      response: { 200: importReport, ...problems(403, 409, 422) },
+      response: { 200: importReport, ...problems('import_failed') },
     },
     handler: (req, reply) => ctx.write(req, reply, 200, (tx) => importer.run(tx, req.body, { actor: req.principal.id, reach: req.principal.reach })),
   });

@@ -2,10 +2,12 @@
  * CSV import of households and their monitoring status (农户及监测信息导入), used by
  * `POST /v1/households/import` and by `scripts/import-households.ts`.
  *
- * The file: UTF-8 (a BOM is tolerated), RFC 4180 (comma-separated; a field holding commas, quotes or line
- * breaks is quoted, its quotes doubled). The first line names the columns, in English or Chinese, in any
- * order; English names ignore case, spaces, "_" and "-". Blank lines, and lines of empty fields, are
- * skipped; so is a column with no name (spreadsheets add them). Values are trimmed.
+ * The file: UTF-8 (with or without a BOM) or GB18030/GBK (Excel's "CSV" on a Chinese Windows), told apart
+ * by its bytes; RFC 4180 (comma-separated; a field holding commas, quotes or line breaks is quoted, its
+ * quotes doubled). The first line names the columns, in English or Chinese, in any order; English names
+ * ignore case, spaces, "_" and "-". Blank lines, and lines of empty fields, are skipped; so is a column
+ * with no name (spreadsheets add them). Values are trimmed. No cell may hold a control character (NUL,
+ * other C0 but tab and the line breaks of a quoted cell, DEL, C1), as everywhere in the API.
  *
  * | column            | 中文          | value                                                                  |
  * |-------------------|---------------|------------------------------------------------------------------------|
@@ -50,11 +52,13 @@ import { townshipInReach, villageInReach } from '../auth/reach.js';
 import type { Reach } from '../auth/roles.js';
 import { rows, type Tx } from '../db/client.js';
 import { householdMonitoring, households, villages } from '../db/schema.js';
-import { recordEvents } from '../events/outbox.js';
+import { type EventInput, eventOfType, recordEvents } from '../events/outbox.js';
+import type { EventPayloads } from '../events/schemas.js';
 import { DomainError, type ErrorCode } from '../errors.js';
+import { controlCharacterIn } from '../http/control-characters.js';
 import { code as codeRule, text } from '../http/schemas.js';
 import { isCalendarDate } from '../ledger/dates.js';
-import { type CsvRecord, parseCsv } from './csv.js';
+import { type CsvRecord, decodeText, parseCsv } from './csv.js';
 import { hideIdNumbers, idNumberProblem } from './id-numbers.js';
 import { type HouseholdService, type MonitoringCategory, monitoringCategories } from './service.js';
 
@@ -164,16 +168,24 @@ function refusal(errors: RowError[], rowCount: number): DomainError {
   return new DomainError('import_failed', `Nothing was imported: ${what}${more}.`, { errors: listed, errorCount: errors.length });
 }
 
-/** Reads an uploaded file as UTF-8, refusing anything else (a "CSV" saved by Excel in China is often GBK). */
+/**
+ * Reads an uploaded file's bytes: UTF-8 with or without a BOM, or GB18030 (GBK), what Excel in China saves
+ * as "CSV" (see decodeText). Anything else is refused with the line and byte where reading failed.
+ */
 export function decodeCsv(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    const lenient = new TextDecoder('utf-8').decode(bytes);
-    const line = lenient.slice(0, lenient.indexOf('\uFFFD')).split('\n').length;
-    const message = 'not UTF-8 text: save the file as "CSV UTF-8" (a GBK file is not accepted)';
-    throw refusal([{ line, column: null, code: 'validation_failed', message }], 0);
+  // Excel's "Unicode text" is UTF-16, tab-separated: say so rather than report its NUL bytes.
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    const message = 'the file is UTF-16 text (Excel "Unicode text"), not CSV: save it as "CSV UTF-8" or "CSV"';
+    throw refusal([{ line: 1, column: null, code: 'validation_failed', message }], 0);
   }
+  const decoded = decodeText(bytes);
+  if ('text' in decoded) return decoded.text;
+  const { encoding, byte, line } = decoded.failure;
+  const shown = [...bytes.subarray(byte, byte + 4)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
+  const message =
+    `the file is neither UTF-8 nor GB18030 (GBK) text: on line ${line}, the bytes from byte ${byte} (counted from 0 at the start of ` +
+    `the file: ${shown}) cannot be read as ${encoding}. Save it as "CSV UTF-8", or as "CSV" from Excel`;
+  throw refusal([{ line, column: null, code: 'validation_failed', message }], 0);
 }
 
 interface Monitoring {
@@ -248,6 +260,9 @@ function readHeader(header: CsvRecord | undefined, problems: Problems): Map<Colu
   if (header.problem) problems.add(header.line, null, header.problem);
   const position = new Map<Column, number>();
   header.fields.forEach((raw, i) => {
+    // Named by its position: a name holding a control character would not print as it is.
+    const bad = controlCharacterIn(raw, { allowLineBreaks: true });
+    if (bad) return problems.add(header.line, `column ${i + 1}`, bad);
     const name = raw.trim();
     if (!name) return;
     const column = columnByName.get(normalise(name));
@@ -570,9 +585,10 @@ export function createHouseholdImporter(householdService: HouseholdService, opti
          where m.id = v.id and m.eliminated_on is null`);
     }
 
-    const batchEvents: { type: string; subjectId: string; payload: Record<string, unknown> }[] = [];
-    const event = (type: string, householdId: string, payload: Record<string, unknown>) =>
-      batchEvents.push({ type, subjectId: householdId, payload: { householdId, ...payload, actor, source: 'import' } });
+    const batchEvents: EventInput[] = [];
+    type HouseholdEvent = 'household.created' | 'household.updated' | 'household.included' | 'household.eliminated';
+    const event = <T extends HouseholdEvent>(type: T, householdId: string, payload: Omit<EventPayloads[T], 'householdId' | 'actor' | 'source'>) =>
+      batchEvents.push(eventOfType(type, { subjectId: householdId, payload: { householdId, ...payload, actor, source: 'import' } }));
     for (const p of batch) {
       const id = idOf(p);
       if (!p.existing) event('household.created', id, { code: p.code });
@@ -614,6 +630,13 @@ export function createHouseholdImporter(householdService: HouseholdService, opti
           await yieldToOthers();
         }
         const { line, fields, problem } = records[r]!;
+        // Every cell, named or not: a NUL is refused by PostgreSQL, the other controls are invisible in a name.
+        const controls = fields.flatMap((f, i) => {
+          const bad = controlCharacterIn(f, { allowLineBreaks: true });
+          return bad ? [{ column: header!.fields[i]?.trim() || `column ${i + 1}`, bad }] : [];
+        });
+        for (const c of controls) problems.add(line, c.column, c.bad);
+        if (controls.length) continue;
         if (problem) problems.add(line, null, problem);
         else if (fields.length !== header!.fields.length) {
           problems.add(line, null, `${fields.length} fields, but the header names ${header!.fields.length} columns`);

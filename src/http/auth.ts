@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiKeyService } from '../auth/service.js';
 import { allows, type Permission, type Principal } from '../auth/roles.js';
 import { DomainError } from '../errors.js';
+import type { AddressBudget } from './protection.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -13,18 +14,30 @@ declare module 'fastify' {
   }
 }
 
-/** Authenticates every /v1 request by its bearer token and checks the route's permission. */
-export function registerAuth(app: FastifyInstance, keys: ApiKeyService): void {
+/**
+ * Authenticates every /v1 request by its bearer token and checks the route's permission. With a budget,
+ * a request without a valid key is charged to its client address before any database work.
+ */
+export function registerAuth(app: FastifyInstance, keys: ApiKeyService, budget?: AddressBudget): void {
   app.decorateRequest('principal', null as unknown as Principal);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
+    const unit = budget?.take(request, reply);
     const header = request.headers.authorization;
     const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
     if (!match) {
       throw new DomainError('unauthorized', 'Send an API key as "Authorization: Bearer <token>".');
     }
-    const principal = await keys.authenticate(match[1]!);
+    let principal: Principal | undefined;
+    try {
+      principal = await keys.authenticate(match[1]!);
+    } catch (error) {
+      // The database failed, not the caller: that costs no budget.
+      unit?.release();
+      throw error;
+    }
     if (!principal) throw new DomainError('unauthorized', 'The API key is unknown or has been revoked.');
+    unit?.release();
     request.principal = principal;
     const permission = request.routeOptions.config.permission;
     // An unmatched /v1 path reaches the not-found handler, whose config carries no permission: a 404 is right there.

@@ -3,7 +3,10 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { fromDatabaseError } from '../db/errors.js';
 import { DomainError, type ErrorCode, errorCodes } from '../errors.js';
 
-const titles: Record<ErrorCode | 'internal_error' | 'payload_too_large' | 'unsupported_media_type', string> = {
+/** Codes no DomainError carries: refusals of the HTTP layer itself, and the answer to a bug. */
+export const httpErrorCodes = { payload_too_large: 413, unsupported_media_type: 415, internal_error: 500 } as const;
+
+export const problemTitles: Record<ErrorCode | keyof typeof httpErrorCodes, string> = {
   validation_failed: 'The request is not valid',
   unauthorized: 'Authentication required',
   forbidden: 'Not allowed for this key',
@@ -54,8 +57,8 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-function problem(code: keyof typeof titles, status: number, detail: string, extra: Record<string, unknown> = {}): Problem {
-  return { type: `urn:fund-ledger:problem:${code}`, title: titles[code], status, detail, code, ...extra };
+function problem(code: keyof typeof problemTitles, status: number, detail: string, extra: Record<string, unknown> = {}): Problem {
+  return { type: `urn:fund-ledger:problem:${code}`, title: problemTitles[code], status, detail, code, ...extra };
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem) {
@@ -77,13 +80,13 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
 
   const fastifyError = error as FastifyError;
   const status = fastifyError.statusCode;
-  if (status === 413) return problem('payload_too_large', 413, fastifyError.message, { instance });
-  if (status === 415) return problem('unsupported_media_type', 415, fastifyError.message, { instance });
+  if (status === 413) return problem('payload_too_large', httpErrorCodes.payload_too_large, fastifyError.message, { instance });
+  if (status === 415) return problem('unsupported_media_type', httpErrorCodes.unsupported_media_type, fastifyError.message, { instance });
   if (status && status >= 400 && status < 500) {
     // Fastify's own refusals (malformed JSON, empty body with a JSON content type, …).
     return problem('validation_failed', 400, fastifyError.message, { instance });
   }
-  return problem('internal_error', 500, 'An unexpected error occurred; it has been logged.', { instance });
+  return problem('internal_error', httpErrorCodes.internal_error, 'An unexpected error occurred; it has been logged.', { instance });
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

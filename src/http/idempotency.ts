@@ -6,8 +6,7 @@ import { idempotencyKeys } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { inLedgerTransaction } from '../ledger/commit.js';
 import { markRecorded, recordSuccess } from './audit.js';
-
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+import { IDEMPOTENCY_KEY_PATTERN as KEY_PATTERN } from './schemas.js';
 
 /** JSON with object keys sorted, so that the same body always hashes the same. */
 function canonical(value: unknown): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
+import { controlCharacterIn } from './control-characters.js';
 
 export const MAX_PAGE = 500;
 
@@ -10,7 +11,17 @@ export const limit = z.coerce
   .max(MAX_PAGE, { error: `limit must be at most ${MAX_PAGE}` })
   .default(100);
 
-export const cursor = z.string().max(200).optional().meta({ description: 'nextCursor from the previous page' });
+/**
+ * A page's nextCursor, passed back as is: null (the last page's nextCursor) is accepted like an absent cursor, so a
+ * typed client needs no cast. A query string carries no null; clients such as openapi-fetch leave it out.
+ */
+export const cursor = z
+  .string()
+  .max(200)
+  .nullable()
+  .optional()
+  .transform((value) => value ?? undefined)
+  .meta({ description: 'nextCursor from the previous page; absent (or null) for the first page' });
 
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
@@ -27,7 +38,9 @@ export function decodeCursor<T extends 'string' | 'number'>(
   if (value === undefined) return undefined;
   try {
     const decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { p?: unknown };
-    if (typeof decoded.p === kind) return decoded.p as T extends 'string' ? string : number;
+    // A cursor is the client's to send: what it decodes to is checked like any other input before it reaches the database.
+    const usable = typeof decoded.p === 'string' ? !controlCharacterIn(decoded.p) : Number.isSafeInteger(decoded.p);
+    if (typeof decoded.p === kind && usable) return decoded.p as T extends 'string' ? string : number;
   } catch {
     // fall through to the error below
   }

@@ -18,7 +18,10 @@ export function registerReplicaReads(app: FastifyInstance, database: Database): 
     const principal = request.principal as typeof request.principal | null;
     const isRead = request.method === 'GET' || request.method === 'HEAD';
     const path = request.url.split('?')[0]!;
-    if (isRead && principal?.role === 'reader' && (path === '/v1' || path.startsWith('/v1/'))) {
+    // The change feed stays on the primary: only there can it tell which running transactions belong to
+    // this database (src/events/outbox.ts); a standby would hold it behind every transaction of the server.
+    const feed = request.routeOptions.url === '/v1/events';
+    if (isRead && !feed && principal?.role === 'reader' && (path === '/v1' || path.startsWith('/v1/'))) {
       readFromReplica(() => done());
     } else {
       done();

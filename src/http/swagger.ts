@@ -1,7 +1,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { DOCS_FONT_CSS } from '../console/fonts.js';
+import { describeOperation, shareResponseHeaders } from './operations.js';
 
 type Document = ReturnType<typeof jsonSchemaTransformObject>;
 type WithComponents = { components?: { schemas?: Record<string, unknown> } & Record<string, unknown> };
@@ -20,16 +22,39 @@ function pruneUnusedSchemas(transformed: Document): Document {
   return { ...document, components: { ...document.components, schemas: used } } as Document;
 }
 
+const tags = [
+  { name: 'funds', description: 'Earmarked funds (专项基金) and their settings' },
+  { name: 'accounts', description: "A fund's accounts, balances and lines" },
+  { name: 'transactions', description: 'Vouchers (凭证): balanced postings and their reversals' },
+  { name: 'income', description: 'Donations and fiscal transfers received' },
+  { name: 'periods', description: 'Accounting months: closing, reopening, and verifying a fund’s books' },
+  { name: 'statements', description: 'Statements as JSON, CSV or PDF, each with a digest that can be verified' },
+  { name: 'villages', description: 'Villages and the income allocated to them' },
+  { name: 'households', description: 'Monitored households (监测户), their monitoring history, benefits and CSV import' },
+  { name: 'industries', description: 'Assisted industries, their versioned distribution rules and dividends' },
+  { name: 'disbursements', description: 'Subsidies and relief, one by one or in batches, with maker–checker approval' },
+  { name: 'insurance', description: 'Poverty-prevention insurance (防贫保): policies, premiums and claims' },
+  { name: 'events', description: 'The change feed' },
+  { name: 'api keys', description: 'API keys, roles and scopes; the calling key' },
+  { name: 'audit', description: 'Every write, succeeded or refused' },
+  { name: 'health', description: 'Liveness and readiness, without a key' },
+];
+
 export async function registerSwagger(app: FastifyInstance, info: { title: string; version: string; description: string }) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info,
+      // Relative: the document is served by the service it describes (/docs/json), so "Try it out" and a client
+      // given this document's own address reach the same service wherever it runs.
+      servers: [{ url: '/', description: 'The service that serves this document' }],
+      tags,
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerAuth: [] }],
     },
-    transform: jsonSchemaTransform,
-    transformObject: (document) => pruneUnusedSchemas(jsonSchemaTransformObject(document)),
+    transform: describeOperation,
+    transformObject: (document) => shareResponseHeaders(pruneUnusedSchemas(jsonSchemaTransformObject(document))),
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The console's fonts (src/console/fonts.ts), so Chinese shows on a machine without a Chinese font.
+  await app.register(swaggerUi, { routePrefix: '/docs', theme: { css: [{ filename: 'fonts.css', content: DOCS_FONT_CSS }] } });
 }

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { DomainError } from '../errors.js';
+import { controlCharacterIn } from '../http/control-characters.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
-import { problems } from '../http/schemas.js';
-import { idempotencyHeaders } from '../transactions/schemas.js';
+import { idempotencyHeaders, postingCodes, problems } from '../http/schemas.js';
 import * as s from './schemas.js';
 import { createIndustryService } from './service.js';
 
@@ -13,7 +13,9 @@ function decodeNameCursor(value: string | undefined): [string, string] | undefin
   if (raw === undefined) return undefined;
   try {
     const position = JSON.parse(raw) as unknown;
-    if (Array.isArray(position) && position.length === 2 && position.every((p) => typeof p === 'string')) return position as [string, string];
+    if (Array.isArray(position) && position.length === 2 && position.every((p) => typeof p === 'string' && !controlCharacterIn(p))) {
+      return position as [string, string];
+    }
   } catch {
     // fall through to the error below
   }
@@ -27,11 +29,12 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.post('/v1/industries', {
     config: { permission: 'record' },
     schema: {
+      operationId: 'createIndustry',
       headers: idempotencyHeaders,
       tags: ['industries'],
       summary: 'Register an assisted industry (资产收益项目) with its distribution rule, version 1',
       body: s.createIndustryBody,
-      response: { 201: s.industry, ...problems(403, 404, 422) },
+      response: { 201: s.industry, ...problems('not_found', 'unknown_village', 'invalid_rule', 'chart_account_missing') },
     },
     handler: (req, reply) => write(req, reply, 201, (tx) => industries.createIndustry(tx, req.body, req.principal.id)),
   });
@@ -39,10 +42,11 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.get('/v1/industries', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'listIndustries',
       tags: ['industries'],
       summary: 'List industries by name, optionally of one fund',
       querystring: s.listIndustriesQuery,
-      response: { 200: page(s.industry), ...problems() },
+      response: { 200: page(s.industry) },
     },
     handler: async (req) => {
       const { fundId, limit } = req.query;
@@ -54,10 +58,11 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.get('/v1/industries/:industryId', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'getIndustry',
       tags: ['industries'],
       summary: 'Get an industry with every version of its distribution rule',
       params: s.industryParams,
-      response: { 200: s.industry, ...problems(404) },
+      response: { 200: s.industry },
     },
     handler: (req) => industries.getIndustry(req.params.industryId),
   });
@@ -65,12 +70,13 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.post('/v1/industries/:industryId/rules', {
     config: { permission: 'record' },
     schema: {
+      operationId: 'addDistributionRule',
       headers: idempotencyHeaders,
       tags: ['industries'],
       summary: 'Add the next version of the distribution rule, in force from a date',
       params: s.industryParams,
       body: s.createRuleBody,
-      response: { 201: s.rule, ...problems(403, 404, 409, 422) },
+      response: { 201: s.rule, ...problems('invalid_rule', 'unknown_village') },
     },
     handler: (req, reply) => write(req, reply, 201, (tx) => industries.addRule(tx, req.params.industryId, req.body, req.principal.id)),
   });
@@ -78,11 +84,12 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.get('/v1/industries/:industryId/dividends/preview', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'previewDividend',
       tags: ['industries'],
       summary: 'Preview the split of a dividend by the rule in force on its date, to the fen, writing nothing',
       params: s.industryParams,
       querystring: s.previewDividendQuery,
-      response: { 200: s.dividendPreview, ...problems(404, 422) },
+      response: { 200: s.dividendPreview, ...problems('date_in_future') },
     },
     handler: (req) => industries.previewDividend(req.params.industryId, req.query),
   });
@@ -90,12 +97,13 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.post('/v1/industries/:industryId/dividends', {
     config: { permission: 'record' },
     schema: {
+      operationId: 'recordDividend',
       headers: idempotencyHeaders,
       tags: ['industries'],
       summary: 'Record a dividend (分红) and split it among the villages by the rule in force on its date',
       params: s.industryParams,
       body: s.recordDividendBody,
-      response: { 201: s.dividend, ...problems(403, 404, 409, 422) },
+      response: { 201: s.dividend, ...problems('date_in_future', 'chart_account_missing', ...postingCodes) },
     },
     handler: (req, reply) => write(req, reply, 201, (tx) => industries.recordDividend(tx, req.params.industryId, req.body, req.principal.id)),
   });
@@ -103,11 +111,12 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.get('/v1/industries/:industryId/dividends', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'listDividends',
       tags: ['industries'],
       summary: "An industry's dividends in posting order, each with its split and rule version",
       params: s.industryParams,
       querystring: s.listDividendsQuery,
-      response: { 200: page(s.dividend), ...problems(404) },
+      response: { 200: page(s.dividend) },
     },
     handler: async (req) => {
       const { from, to, limit } = req.query;
@@ -123,11 +132,12 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
   app.get('/v1/villages/:villageId/allocations', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'getVillageAllocations',
       tags: ['villages'],
       summary: "A village's earmarked income per fund: allocated, spent and remaining",
       params: s.villageParams,
       querystring: s.villageAllocationsQuery,
-      response: { 200: s.villageAllocations, ...problems(404) },
+      response: { 200: s.villageAllocations },
     },
     handler: (req) => industries.villageAllocations(req.params.villageId, req.query.asOf, req.principal.reach),
   });

@@ -10,7 +10,7 @@ const share = z
 const weight = z
   .string({ error: 'a weight is a decimal string' })
   .regex(WEIGHT_PATTERN, { error: 'a weight is a positive decimal string with at most 4 decimals, e.g. "1" or "2.5"' })
-  .refine((v) => /[1-9]/.test(v), { error: 'a weight must be greater than zero' });
+  .regex(/[1-9]/, { error: 'a weight must be greater than zero' });
 
 const radiatingVillagesIn = z
   .array(

@@ -14,7 +14,8 @@ export const createPolicyBody = z
     coveredPopulation: text(200).meta({ description: 'Who is insured', examples: ['全县农业人口'] }),
     coveredCount: z.number().int().min(1).max(100_000_000).optional().meta({ description: 'How many people are insured' }),
   })
-  .refine((p) => p.coverTo >= p.coverFrom, { error: 'coverTo must be on or after coverFrom', path: ['coverTo'] });
+  .refine((p) => p.coverTo >= p.coverFrom, { error: 'coverTo must be on or after coverFrom', path: ['coverTo'] })
+  .meta({ description: 'A policy; coverTo is on or after coverFrom (JSON Schema cannot compare two fields: checked by the service)' });
 
 const claimFigures = z.object({ count: z.number().int(), amountClaimed: money, amountApproved: money });
 

@@ -505,7 +505,7 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
         type: 'claim.approved',
         fundId: view.fundId,
         subjectId: claim.id,
-        payload: { claimId: claim.id, policyId: claim.policyId, householdId: claim.householdId, amountApproved: view.amountApproved, actor },
+        payload: { claimId: claim.id, policyId: claim.policyId, householdId: claim.householdId, amountApproved: formatMoney(approved), actor },
       });
       return view;
     },
@@ -546,7 +546,7 @@ export function createInsuranceService(db: Db, deps: { today(): string }) {
         type: 'claim.paid',
         fundId: policy.fundId,
         subjectId: claim.id,
-        payload: { claimId: claim.id, policyId: policy.id, householdId: claim.householdId, amount: view.amountApproved, date, transactionId: posted.id, actor },
+        payload: { claimId: claim.id, policyId: policy.id, householdId: claim.householdId, amount: claim.amountApproved!, date, transactionId: posted.id, actor },
       });
       return view;
     },

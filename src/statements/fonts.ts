@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as fontkit from 'fontkit';
+import decompressWoff2 from 'wawoff2/decompress.js';
 
 /**
  * The CJK font printed statements embed: Noto Sans Hans (SIL Open Font License 1.1) from the npm
  * package @embedpdf/fonts-sc, installed with the service, never downloaded at run time. Despite the
  * package's "GB2312" label the font has 30,888 glyphs: all but 47 of the 20,992 CJK Unified Ideographs,
- * traditional forms (國 與 貧 臺 灣) included, so one font serves both scripts. Characters outside it
- * (rare Extension B ideographs) print as the font's blank glyph.
+ * all of Extension A, traditional forms (國 與 貧 臺 灣) included, so one font serves both scripts.
+ * What it lacks — the rare ideographs of Extensions B–F that rural names carry (王𪚥, 赵𠮷) and most
+ * compatibility ideographs (﨎) — is printed with the fallback font below, character by character.
  */
 export interface StatementFonts {
   regular: fontkit.Font;
@@ -17,9 +19,11 @@ export interface StatementFonts {
 
 let loaded: StatementFonts | undefined;
 
+const require = createRequire(import.meta.url);
+
 function fontFile(name: string): Buffer {
   // The package exports no font paths: find its folder from its entry point.
-  const entry = createRequire(import.meta.url).resolve('@embedpdf/fonts-sc');
+  const entry = require.resolve('@embedpdf/fonts-sc');
   return readFileSync(join(dirname(entry), '..', 'fonts', name));
 }
 
@@ -34,4 +38,136 @@ export function statementFonts(): StatementFonts {
     bold: fontkit.create(fontFile('NotoSansHans-Bold.otf')) as fontkit.Font,
   };
   return loaded;
+}
+
+/**
+ * The fallback: HanaMin (花園明朝, GlyphWiki, dual-licensed under the Hanazono Font License and the SIL Open
+ * Font License 1.1) from the npm package hanamin, which ships it as 216 WOFF2 pieces by Unicode block,
+ * each with its unicode-range in HanaMin.css. It covers Extensions A to F as of Unicode 10 (B: 42,711 of
+ * 42,720) and all 1,014 compatibility ideographs; not Extension G (Unicode 13, after this 2017 font).
+ * pdfkit can only subset a TrueType font whose tables are stored plainly, so a piece is unpacked to
+ * TrueType (wawoff2) when a document first needs one of its characters, and kept for the life of the
+ * process (about 0.5 MB each; a village's names rarely touch more than a few of them).
+ */
+export const FALLBACK_DIR = dirname(require.resolve('hanamin/package.json'));
+
+export interface FallbackPiece {
+  /** The WOFF2 file in FALLBACK_DIR. */
+  file: string;
+  ranges: [number, number][];
+}
+
+let pieces: FallbackPiece[] | undefined;
+
+/** The pieces of the fallback font and the characters each holds, as its own stylesheet says. */
+export function fallbackPieces(): FallbackPiece[] {
+  pieces ??= [...readFileSync(join(FALLBACK_DIR, 'HanaMin.css'), 'utf8').matchAll(/url\(([^)]+\.woff2)\)[^;]*;\s*unicode-range:\s*([^;]+);/g)].map((m) => ({
+    file: m[1]!,
+    ranges: m[2]!.split(',').map((range) => {
+      const [from, to] = range.trim().replace(/^U\+/i, '').split('-');
+      return [parseInt(from!, 16), parseInt(to ?? from!, 16)] as [number, number];
+    }),
+  }));
+  return pieces;
+}
+
+/** Unpacked pieces by file; a promise while one is being unpacked, so two documents never unpack it twice. */
+const unpacked = new Map<string, fontkit.Font | Promise<fontkit.Font>>();
+
+/** A font for pdfkit, registered under `name` in every document that uses it. */
+export interface NamedFont {
+  name: string;
+  font: fontkit.Font;
+}
+
+const candidates = (codePoint: number) => fallbackPieces().filter((p) => p.ranges.some(([from, to]) => codePoint >= from && codePoint <= to));
+
+// wawoff2 answers with a view of its WebAssembly memory, which its next call overwrites: one call at a
+// time, each answer copied before the next starts.
+let unpacking: Promise<unknown> = Promise.resolve();
+function unpack(woff2: Buffer): Promise<Buffer> {
+  const done = unpacking.then(() => decompressWoff2(woff2).then((ttf) => Buffer.from(ttf)));
+  unpacking = done.catch(() => undefined);
+  return done;
+}
+
+/**
+ * Characters the main font draws with the glyph of another character: its compatibility ideographs
+ * (豈 U+F900 is 豈 U+8C48's glyph) and radicals (⺾ U+2EBE is 艹's). pdfkit maps a glyph back to text by the
+ * code point fontkit first met it under in the process, so one of the pair would come back from the PDF
+ * as the other. HanaMin has a glyph of their own for each of them.
+ */
+const sharesGlyph = (cp: number) => (cp >= 0x2e80 && cp <= 0x2fdf) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x2f800 && cp <= 0x2fa1f);
+
+/** Whether the main font prints the character as itself. */
+const mainPrints = (font: fontkit.Font, cp: number) => !sharesGlyph(cp) && font.hasGlyphForCodePoint(cp);
+
+/** The code points of `texts` that the main fonts cannot print as themselves. */
+function missing(texts: Iterable<string>): Set<number> {
+  const { regular, bold } = statementFonts();
+  const seen = new Set<number>();
+  for (const text of texts) for (const ch of text) seen.add(ch.codePointAt(0)!);
+  return new Set([...seen].filter((cp) => cp > 0x20 && !(mainPrints(regular, cp) && mainPrints(bold, cp))));
+}
+
+/**
+ * Unpacks the pieces of the fallback font that `texts` need, so that splitRuns() finds every character
+ * of them without waiting. A piece that cannot be read makes its characters print as the main font's
+ * blank glyph rather than no document at all.
+ */
+export async function loadFallbacks(texts: Iterable<string>): Promise<void> {
+  const files = new Set<string>();
+  for (const cp of missing(texts)) for (const piece of candidates(cp)) files.add(piece.file);
+  await Promise.all(
+    [...files].map(async (file) => {
+      if (!unpacked.has(file)) {
+        const loading = unpack(readFileSync(join(FALLBACK_DIR, file))).then((ttf) => fontkit.create(ttf) as fontkit.Font);
+        unpacked.set(file, loading);
+        loading.then(
+          (font) => unpacked.set(file, font),
+          () => unpacked.delete(file),
+        );
+      }
+      await Promise.resolve(unpacked.get(file)).catch(() => undefined);
+    }),
+  );
+}
+
+/** Every fallback piece unpacked so far, for a document to register. */
+export function loadedFallbacks(): NamedFont[] {
+  return [...unpacked].flatMap(([file, font]) => (font instanceof Promise ? [] : [{ name: `fallback:${file}`, font }]));
+}
+
+/** The unpacked fallback piece that has a glyph for the character, if any. */
+function fallbackFor(codePoint: number): NamedFont | undefined {
+  for (const piece of candidates(codePoint)) {
+    const font = unpacked.get(piece.file);
+    if (font && !(font instanceof Promise) && font.hasGlyphForCodePoint(codePoint)) return { name: `fallback:${piece.file}`, font };
+  }
+  return undefined;
+}
+
+/** A stretch of text printed with one font: `font` is the name it is registered under with pdfkit. */
+export interface Run {
+  text: string;
+  font: string;
+  fontkit: fontkit.Font;
+}
+
+/**
+ * Splits a string into runs by the font that can print each character: the main font where it prints
+ * it as itself, else the fallback piece that has it, else the main font (its glyph or blank). By code points, so
+ * a character outside the BMP (𪚥, two UTF-16 units) is never cut in half. Every text a PDF prints is
+ * measured and drawn through this, so widths and alignment account for the fallback's own advances.
+ */
+export function splitRuns(text: string, main: NamedFont): Run[] {
+  const runs: Run[] = [];
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    const use = mainPrints(main.font, cp) ? main : (fallbackFor(cp) ?? main);
+    const last = runs.at(-1);
+    if (last && last.font === use.name) last.text += ch;
+    else runs.push({ text: ch, font: use.name, fontkit: use.font });
+  }
+  return runs;
 }

@@ -1,7 +1,6 @@
-import type { Font } from 'fontkit';
 import PDFDocument from 'pdfkit';
 import { type Column, displayMoney, type Field, type Presentation, type Provenance, type Table } from './document.js';
-import { statementFonts } from './fonts.js';
+import { type NamedFont, loadedFallbacks, loadFallbacks, type Run, splitRuns, statementFonts } from './fonts.js';
 
 // A4 portrait, in points. Every row has a fixed height, so the pages are laid out before anything is
 // drawn: the number of pages is known when the first footer prints "page 1 of Y", and no page has to be
@@ -49,11 +48,22 @@ function layTable(table: Table): LaidTable {
   return { table, xs, widths };
 }
 
+type Style = 'regular' | 'bold';
+
+/** The main font of a style, under the name it is registered with in every document. */
+const mainFont = (style: Style): NamedFont => ({ name: style, font: statementFonts()[style] });
+
+/** The width of text at `size`, each run by its own font's advances (rare characters by the fallback's). */
+function measure(runs: Run[], size: number): number {
+  return runs.reduce((width, r) => width + (r.fontkit.layout(r.text).advanceWidth * size) / r.fontkit.unitsPerEm, 0);
+}
+
 /**
- * Greedy wrap by the font's own widths: Chinese breaks between any two characters, a Latin word only
+ * Greedy wrap by the fonts' own widths: Chinese breaks between any two characters, a Latin word only
  * at a space before it.
  */
-function wrap(text: string, font: Font, size: number, width: number): string[] {
+function wrap(text: string, size: number, width: number): string[] {
+  const main = mainFont('regular');
   const lines: string[] = [];
   let current = '';
   for (const ch of text) {
@@ -63,7 +73,7 @@ function wrap(text: string, font: Font, size: number, width: number): string[] {
       continue;
     }
     const next = current + ch;
-    if (current && (font.layout(next).advanceWidth * size) / font.unitsPerEm > width) {
+    if (current && measure(splitRuns(next, main), size) > width) {
       const space = /[A-Za-z0-9]$/.test(current) && /[A-Za-z0-9]/.test(ch) ? current.lastIndexOf(' ') : -1;
       if (space > 0) {
         lines.push(current.slice(0, space));
@@ -79,7 +89,7 @@ function wrap(text: string, font: Font, size: number, width: number): string[] {
 }
 
 /** Splits the statement into pages of positioned rows; tables repeat their headers and carry their totals. */
-export function layoutPages(doc: Presentation, font: Font): Op[][] {
+export function layoutPages(doc: Presentation): Op[][] {
   const pages: Op[][] = [];
   let ops: Op[] = [];
   let y = BODY_TOP;
@@ -145,7 +155,7 @@ export function layoutPages(doc: Presentation, font: Font): Op[][] {
         }
         break;
       case 'text':
-        for (const line of wrap(block.text, font, SIZE.body, CONTENT_WIDTH)) {
+        for (const line of wrap(block.text, SIZE.body, CONTENT_WIDTH)) {
           ensure(TEXT_LINE);
           ops.push({ op: 'text', y, text: line });
           y += TEXT_LINE;
@@ -163,26 +173,41 @@ export function layoutPages(doc: Presentation, font: Font): Op[][] {
 
 type Doc = InstanceType<typeof PDFDocument>;
 
-/** The longest start of `text` that fits `width` at the current font and size, with "…" when cut. */
-function fit(doc: Doc, text: string, width: number): string {
-  if (doc.widthOfString(text) <= width) return text;
+/** The width pdfkit will draw `text` with, run by run, as put() draws it. */
+function widthOf(doc: Doc, style: Style, size: number, text: string): number {
+  return splitRuns(text, mainFont(style)).reduce((width, r) => width + doc.font(r.font).fontSize(size).widthOfString(r.text), 0);
+}
+
+/** The longest start of `text` that fits `width`, with "…" when cut. */
+function fit(doc: Doc, style: Style, size: number, text: string, width: number): string {
+  if (widthOf(doc, style, size, text) <= width) return text;
   const chars = [...text];
   let low = 0;
   let high = chars.length;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (doc.widthOfString(`${chars.slice(0, mid).join('')}…`) <= width) low = mid;
+    if (widthOf(doc, style, size, `${chars.slice(0, mid).join('')}…`) <= width) low = mid;
     else high = mid - 1;
   }
   return `${chars.slice(0, low).join('')}…`;
 }
 
-function put(doc: Doc, text: string, x: number, y: number, width: number, align: Column['align'] = 'left') {
+/**
+ * Draws one line of text in a box, cut to fit: run by run, each in the font that has its characters,
+ * all on the main font's baseline, so a name with a rare character lines up with its neighbours and a
+ * right-aligned cell stays right-aligned.
+ */
+function put(doc: Doc, style: Style, size: number, text: string, x: number, y: number, width: number, align: Column['align'] = 'left') {
   if (!text) return;
-  const shown = fit(doc, text, width);
-  const w = align === 'left' ? 0 : doc.widthOfString(shown);
-  const left = align === 'right' ? x + width - w : align === 'center' ? x + (width - w) / 2 : x;
-  doc.text(shown, left, y, { lineBreak: false });
+  const shown = fit(doc, style, size, text, width);
+  const w = align === 'left' ? 0 : widthOf(doc, style, size, shown);
+  let left = align === 'right' ? x + width - w : align === 'center' ? x + (width - w) / 2 : x;
+  const main = mainFont(style).font;
+  const baseline = y + (main.ascent / main.unitsPerEm) * size;
+  for (const run of splitRuns(shown, mainFont(style))) {
+    doc.font(run.font).fontSize(size).text(run.text, left, baseline, { lineBreak: false, baseline: 'alphabetic' });
+    left += doc.widthOfString(run.text);
+  }
 }
 
 function hrule(doc: Doc, y: number, weight = 0.5) {
@@ -190,42 +215,36 @@ function hrule(doc: Doc, y: number, weight = 0.5) {
 }
 
 function drawHeader(doc: Doc, p: Presentation, meta: Provenance) {
-  doc.font('bold').fontSize(SIZE.title);
-  put(doc, p.title, MARGIN, MARGIN - 4, CONTENT_WIDTH);
-  doc.font('regular').fontSize(SIZE.meta);
+  put(doc, 'bold', SIZE.title, p.title, MARGIN, MARGIN - 4, CONTENT_WIDTH);
   const half = CONTENT_WIDTH * 0.62;
-  put(doc, `基金 Fund：${p.fund}`, MARGIN, 60, half);
-  put(doc, `期间 Period：${p.period}`, MARGIN + half, 60, CONTENT_WIDTH - half, 'right');
-  if (p.subject) put(doc, p.subject, MARGIN, 72, CONTENT_WIDTH);
-  put(doc, `生成 Generated：${meta.generatedAt} · ${meta.generatedBy.name} (${meta.generatedBy.id})`, MARGIN, 84, CONTENT_WIDTH);
+  put(doc, 'regular', SIZE.meta, `基金 Fund：${p.fund}`, MARGIN, 60, half);
+  put(doc, 'regular', SIZE.meta, `期间 Period：${p.period}`, MARGIN + half, 60, CONTENT_WIDTH - half, 'right');
+  if (p.subject) put(doc, 'regular', SIZE.meta, p.subject, MARGIN, 72, CONTENT_WIDTH);
+  put(doc, 'regular', SIZE.meta, `生成 Generated：${meta.generatedAt} · ${meta.generatedBy.name} (${meta.generatedBy.id})`, MARGIN, 84, CONTENT_WIDTH);
   hrule(doc, 98, 0.8);
 }
 
 function drawFooter(doc: Doc, page: number, pages: number, meta: Provenance) {
   const y = PAGE_HEIGHT - MARGIN - 8;
   hrule(doc, y - 4, 0.5);
-  doc.font('regular').fontSize(SIZE.footer);
-  put(doc, `第 ${page} 页 共 ${pages} 页 · page ${page} of ${pages}`, MARGIN, y, 170);
-  put(doc, `SHA-256 ${meta.digest}`, MARGIN + 170, y, CONTENT_WIDTH - 170, 'right');
+  put(doc, 'regular', SIZE.footer, `第 ${page} 页 共 ${pages} 页 · page ${page} of ${pages}`, MARGIN, y, 170);
+  put(doc, 'regular', SIZE.footer, `SHA-256 ${meta.digest}`, MARGIN + 170, y, CONTENT_WIDTH - 170, 'right');
 }
 
 function drawOp(doc: Doc, op: Op) {
   switch (op.op) {
     case 'heading':
-      doc.font('bold').fontSize(SIZE.heading);
-      put(doc, op.text, MARGIN, op.y + 6, CONTENT_WIDTH);
+      put(doc, 'bold', SIZE.heading, op.text, MARGIN, op.y + 6, CONTENT_WIDTH);
       return;
     case 'field': {
-      doc.font('regular').fontSize(SIZE.body);
-      put(doc, op.field.label, MARGIN, op.y + PAD, 250);
-      if (op.field.money) put(doc, displayMoney(op.field.value), MARGIN + 250, op.y + PAD, 130, 'right');
-      else put(doc, op.field.value, MARGIN + 262, op.y + PAD, CONTENT_WIDTH - 262);
+      put(doc, 'regular', SIZE.body, op.field.label, MARGIN, op.y + PAD, 250);
+      if (op.field.money) put(doc, 'regular', SIZE.body, displayMoney(op.field.value), MARGIN + 250, op.y + PAD, 130, 'right');
+      else put(doc, 'regular', SIZE.body, op.field.value, MARGIN + 262, op.y + PAD, CONTENT_WIDTH - 262);
       return;
     }
     case 'text':
     case 'note':
-      doc.font('regular').fontSize(SIZE.body);
-      put(doc, op.text, MARGIN + (op.op === 'note' ? PAD : 0), op.y + PAD, CONTENT_WIDTH);
+      put(doc, 'regular', SIZE.body, op.text, MARGIN + (op.op === 'note' ? PAD : 0), op.y + PAD, CONTENT_WIDTH);
       return;
     case 'columns': {
       const { table, xs, widths } = op.table;
@@ -233,10 +252,8 @@ function drawOp(doc: Doc, op: Op) {
       table.columns.forEach((c, i) => {
         const space = c.header.indexOf(' ');
         const [first, second] = space < 0 ? [c.header, ''] : [c.header.slice(0, space), c.header.slice(space + 1)];
-        doc.font('bold').fontSize(SIZE.header);
-        put(doc, first, xs[i]! + PAD, op.y + 1, widths[i]! - 2 * PAD, c.align);
-        doc.font('regular').fontSize(SIZE.header - 0.5);
-        put(doc, second, xs[i]! + PAD, op.y + 11, widths[i]! - 2 * PAD, c.align);
+        put(doc, 'bold', SIZE.header, first, xs[i]! + PAD, op.y + 1, widths[i]! - 2 * PAD, c.align);
+        put(doc, 'regular', SIZE.header - 0.5, second, xs[i]! + PAD, op.y + 11, widths[i]! - 2 * PAD, c.align);
       });
       hrule(doc, op.y + HEADER_ROW - 1);
       return;
@@ -244,10 +261,10 @@ function drawOp(doc: Doc, op: Op) {
     case 'row': {
       const { table, xs, widths } = op.table;
       if (op.style === 'total') hrule(doc, op.y);
-      doc.font(op.style === 'row' ? 'regular' : 'bold').fontSize(SIZE.body);
+      const style = op.style === 'row' ? 'regular' : 'bold';
       table.columns.forEach((c, i) => {
         const value = op.cells[i] ?? '';
-        put(doc, c.money ? displayMoney(value) : value, xs[i]! + PAD, op.y + PAD, widths[i]! - 2 * PAD, c.align);
+        put(doc, style, SIZE.body, c.money ? displayMoney(value) : value, xs[i]! + PAD, op.y + PAD, widths[i]! - 2 * PAD, c.align);
       });
       return;
     }
@@ -289,18 +306,26 @@ async function draw(doc: Doc, pages: Op[][], p: Presentation, meta: Provenance) 
  */
 export function statementPdf(p: Presentation, meta: Provenance): Doc {
   const fonts = statementFonts();
-  const pages = layoutPages(p, fonts.regular);
   const doc = new PDFDocument({
     autoFirstPage: false,
     size: 'A4',
     margin: 0,
-    // No default Helvetica: every text is drawn with the CJK font.
+    // No default Helvetica: every text is drawn with the CJK fonts.
     font: null as unknown as string,
     info: { Title: p.title, Author: meta.generatedBy.name, Subject: `SHA-256 ${meta.digest}`, Creator: 'fund-ledger' },
   });
   // Already-parsed fontkit fonts: pdfkit uses them as they are (see fonts.ts).
   doc.registerFont('regular', fonts.regular as never);
   doc.registerFont('bold', fonts.bold as never);
-  draw(doc, pages, p, meta).catch((error: unknown) => doc.destroy(error as Error));
+  render(doc, p, meta).catch((error: unknown) => doc.destroy(error as Error));
   return doc;
+}
+
+async function render(doc: Doc, p: Presentation, meta: Provenance) {
+  // Every character the statement prints is in its data (JSON keeps them as they are): the fallback
+  // pieces they need are ready before the first width is measured.
+  await loadFallbacks([JSON.stringify(p), JSON.stringify(meta)]);
+  // Registered, a font is embedded only if something is drawn with it, and then only its used glyphs.
+  for (const fallback of loadedFallbacks()) doc.registerFont(fallback.name, fallback.font as never);
+  await draw(doc, layoutPages(p), p, meta);
 }

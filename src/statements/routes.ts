@@ -16,6 +16,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   app.get('/v1/funds/:fundId/statement', {
     config: { permission: 'report' },
     schema: {
+      operationId: 'getFundStatement',
       tags: ['statements'],
       summary: 'Fund statement (基金收支报表) for a period',
       description:
@@ -23,7 +24,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
         `by village, premiums and reserved amounts; opening + in − out = closing. ${formats}`,
       params: s.fundParams,
       querystring: s.periodQuery,
-      response: s.statementResponses(s.fundStatement, 404, 422),
+      response: s.statementResponses(s.fundStatement, 'chart_account_missing'),
     },
     handler: async (req, reply) => {
       const { format, ...period } = req.query;
@@ -35,6 +36,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   app.get('/v1/accounts/:accountId/ledger', {
     config: { permission: 'report' },
     schema: {
+      operationId: 'getAccountLedger',
       tags: ['statements'],
       summary: 'Account ledger (明细账) for a period',
       description:
@@ -42,7 +44,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
         `The PDF carries the totals from page to page (承前页 / 过次页). ${formats}`,
       params: s.accountParams,
       querystring: s.periodQuery,
-      response: s.statementResponses(s.ledgerStatement, 404),
+      response: s.statementResponses(s.ledgerStatement),
     },
     handler: async (req, reply) => {
       const { format, ...period } = req.query;
@@ -54,12 +56,13 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   app.get('/v1/households/:householdId/statement', {
     config: { permission: 'report' },
     schema: {
+      operationId: 'getHouseholdStatement',
       tags: ['statements'],
       summary: 'Household benefit statement for a period',
       description: `Everything the household received (paid disbursements and insurance claims), by fund and category. ${formats}`,
       params: s.householdParams,
       querystring: s.periodQuery,
-      response: s.statementResponses(s.householdStatement, 404),
+      response: s.statementResponses(s.householdStatement),
     },
     handler: async (req, reply) => {
       const { format, ...period } = req.query;
@@ -71,12 +74,13 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   app.get('/v1/villages/:villageId/statement', {
     config: { permission: 'report' },
     schema: {
+      operationId: 'getVillageStatement',
       tags: ['statements'],
       summary: 'Village allocation statement for a period',
       description: `Allocated, spent and remaining per fund, and every dividend split that reached the village with its rule version. ${formats}`,
       params: s.villageParams,
       querystring: s.periodQuery,
-      response: s.statementResponses(s.villageStatement, 404),
+      response: s.statementResponses(s.villageStatement),
     },
     handler: async (req, reply) => {
       const { format, ...period } = req.query;
@@ -88,6 +92,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   app.get('/v1/villages/:villageId/notice', {
     config: { permission: 'report' },
     schema: {
+      operationId: 'getVillageNotice',
       tags: ['statements'],
       summary: 'Village public notice (公示表) for a period',
       description:
@@ -95,7 +100,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
         `no ID number, phone, bank or health detail. ${formats}`,
       params: s.villageParams,
       querystring: s.periodQuery,
-      response: s.statementResponses(s.noticeStatement, 404),
+      response: s.statementResponses(s.noticeStatement),
     },
     handler: async (req, reply) => {
       const { format, ...period } = req.query;
@@ -107,12 +112,13 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   app.get('/v1/insurance-policies/:policyId/statement', {
     config: { permission: 'report' },
     schema: {
+      operationId: 'getInsuranceStatement',
       tags: ['statements'],
       summary: 'Insurance statement (防贫保) of a policy',
       description: `Premium paid, claims by status, payouts, refunds, carry-forwards and the surplus, as they stand. ${formats}`,
       params: s.policyParams,
       querystring: s.formatQuery,
-      response: s.statementResponses(s.insuranceStatement, 404),
+      response: s.statementResponses(s.insuranceStatement),
     },
     handler: async (req, reply) => {
       const statement = await statements.generate('insurance', { policyId: req.params.policyId }, by(req.principal));
@@ -121,8 +127,9 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
   });
 
   app.post('/v1/statements/verify', {
-    config: { permission: 'report' },
+    config: { permission: 'report', changesNothing: true },
     schema: {
+      operationId: 'verifyStatement',
       tags: ['statements'],
       summary: 'Check a printed statement’s digest against the ledger',
       description:
@@ -130,7 +137,7 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
         'false for an edited digest, or for a statement the ledger has since changed (e.g. a posting back-dated into its period). ' +
         'Household, village and notice statements cover the funds the key reaches: verify them with a key of the same reach.',
       body: s.verifyBody,
-      response: { 200: s.verifyResult, ...problems(404, 422) },
+      response: { 200: s.verifyResult, ...problems('not_found', 'chart_account_missing') },
     },
     handler: (req) => statements.verify(req.body.kind, req.body.params as never, req.body.digest, req.principal.reach),
   });

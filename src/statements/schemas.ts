@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { trialBalance } from '../funds/schemas.js';
-import { calendarDate, id, money, problems } from '../http/schemas.js';
+import { calendarDate, id, money, type ProblemCode, problems } from '../http/schemas.js';
 import { accountTypes } from '../ledger/accounts.js';
 import { statementKinds } from './service.js';
 
@@ -228,7 +228,7 @@ export const insuranceStatement = z
  * A statement route's answers: the JSON statement, or the same statement as CSV or PDF, chosen by
  * `format`; errors are problem+json whatever the format.
  */
-export const statementResponses = (schema: z.ZodType, ...errors: Parameters<typeof problems>) => ({
+export const statementResponses = (schema: z.ZodType, ...codes: ProblemCode[]) => ({
   200: {
     description: 'The statement: JSON by default, text/csv for format=csv, application/pdf for format=pdf',
     content: {
@@ -236,8 +236,13 @@ export const statementResponses = (schema: z.ZodType, ...errors: Parameters<type
       'text/csv': { schema: z.string().meta({ description: 'UTF-8 with a byte-order mark: header fields and digest, then each table' }) },
       'application/pdf': { schema: z.string().meta({ format: 'binary', description: 'A4, with the statement kind, fund, period, page X of Y and the digest on every page' }) },
     },
+    // As src/statements/reply.ts sends them, for CSV and PDF only (the JSON carries its digest in the body).
+    headers: {
+      'Content-Disposition': { description: 'format=csv: attachment, format=pdf: inline; with the file name', type: 'string' },
+      'X-Statement-Digest': { description: "format=csv and format=pdf: the statement's digest, as printed on it", type: 'string', pattern: '^[0-9a-f]{64}$' },
+    },
   },
-  ...problems(...errors),
+  ...problems(...codes),
 });
 
 const periodParams = { from: calendarDate.optional(), to: calendarDate.optional() };

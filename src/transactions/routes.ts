@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
-import { problems } from '../http/schemas.js';
+import { idempotencyHeaders, postingCodes, problems } from '../http/schemas.js';
 import { getTransaction, listTransactions } from '../ledger/queries.js';
 import * as s from './schemas.js';
 import { createTransactionService } from './service.js';
@@ -14,11 +14,12 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
   app.post('/v1/transactions', {
     config: { permission: 'record' },
     schema: {
+      operationId: 'postTransaction',
       tags: ['transactions'],
       summary: 'Post a balanced transaction (凭证)',
-      headers: s.idempotencyHeaders,
+      headers: idempotencyHeaders,
       body: s.createTransactionBody,
-      response: { 201: s.transaction, ...problems(403, 409, 422) },
+      response: { 201: s.transaction, ...problems('unknown_account', 'unbalanced_transaction', 'date_in_future', 'reserved_for_operations', ...postingCodes) },
     },
     handler: (req, reply) => ctx.write(req, reply, 201, (tx) => transactions.post(tx, req.body, req.principal.id)),
   });
@@ -26,10 +27,11 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
   app.get('/v1/transactions', {
     config: { permission: 'read' },
     schema: {
+      operationId: 'listTransactions',
       tags: ['transactions'],
       summary: 'Transactions in posting order',
       querystring: s.listTransactionsQuery,
-      response: { 200: page(s.transaction), ...problems() },
+      response: { 200: page(s.transaction) },
     },
     handler: async (req) => {
       const { fundId, from, to, limit } = req.query;
@@ -40,7 +42,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
 
   app.get('/v1/transactions/:transactionId', {
     config: { permission: 'read' },
-    schema: { tags: ['transactions'], summary: 'Get a transaction with its lines', params: s.transactionParams, response: { 200: s.transaction, ...problems(404) } },
+    schema: { operationId: 'getTransaction', tags: ['transactions'], summary: 'Get a transaction with its lines', params: s.transactionParams, response: { 200: s.transaction } },
     handler: async (req) => {
       const found = await getTransaction(db, req.params.transactionId);
       if (!found) throw notFound('Transaction', req.params.transactionId);
@@ -51,12 +53,13 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
   app.post('/v1/transactions/:transactionId/reversal', {
     config: { permission: 'record' },
     schema: {
+      operationId: 'reverseTransaction',
       tags: ['transactions'],
       summary: 'Reverse a transaction with a linked mirror transaction (冲销)',
-      headers: s.idempotencyHeaders,
+      headers: idempotencyHeaders,
       params: s.transactionParams,
       body: s.reversalBody,
-      response: { 201: s.transaction, ...problems(403, 404, 409, 422) },
+      response: { 201: s.transaction, ...problems('already_reversed', 'reversal_not_reversible', 'date_in_future', 'reserved_for_operations', ...postingCodes) },
     },
     handler: (req, reply) =>
       ctx.write(req, reply, 201, (tx) => transactions.reverse(tx, req.params.transactionId, req.body, req.principal.id)),

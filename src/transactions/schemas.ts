@@ -64,9 +64,3 @@ export const reversalBody = z.strictObject({
   date: calendarDate.optional().meta({ description: 'Accounting date of the reversal; today when omitted' }),
 });
 
-export const idempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .optional()
-    .meta({ description: 'Retry-safe key: the same key and body return the original answer; another body is 409' }),
-});

@@ -93,6 +93,9 @@ describe.each(backends)('API keys and roles on $name', (backend) => {
   it('revokes a key, effective on the next request', async () => {
     const issued = await t.call('POST', '/v1/api-keys', { body: { name: 'to revoke', role: 'officer', scopes: ALL } });
     expect((await t.call('GET', '/v1/funds', { token: issued.body.token })).status).toBe(200);
+    // A query it does not know is a mistake to refuse, not to ignore: nothing is revoked.
+    expect((await t.call('DELETE', `/v1/api-keys/${issued.body.id}?dryRun=true`)).status).toBe(400);
+    expect((await t.call('GET', '/v1/funds', { token: issued.body.token })).status).toBe(200);
     const revoked = await t.call('DELETE', `/v1/api-keys/${issued.body.id}`);
     expect(revoked.status).toBe(200);
     expect(revoked.body.revokedAt).toEqual(expect.any(String));

@@ -3,6 +3,7 @@ import { type App, buildApp } from '../../src/app.js';
 import { type Role, scopedRoles } from '../../src/auth/roles.js';
 import { loadConfig } from '../../src/config.js';
 import { checkInvariants } from '../../src/ledger/invariants.js';
+import { assertContractHooked, contractChecks } from './contract.js';
 import type { Backend, TestDatabase } from './database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -17,7 +18,10 @@ export interface Reply<T = any> {
 export interface TestApp {
   app: App;
   database: TestDatabase;
-  /** Sends a request as the given token (the admin's by default) and parses the JSON answer. */
+  /**
+   * Sends a request as the given token (the admin's by default) and parses the JSON answer. Every answer, here
+   * and through `app.inject`, is checked against openapi/openapi.json (test/helpers/contract.ts).
+   */
   call<T = any>(method: InjectOptions['method'], url: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<Reply<T>>;
   /** A key for the role; officer, approver and reader keys reach the whole ledger unless `scopes` says otherwise. */
   keyFor(role: Role, scopes?: { townships?: string[]; funds?: string[] }): Promise<string>;
@@ -35,12 +39,14 @@ export async function startApp(backend: Backend, env: Record<string, string> = {
     const token = options.token === undefined ? ADMIN_TOKEN : options.token;
     const headers: Record<string, string> = { ...options.headers };
     if (token) headers.authorization = `Bearer ${token}`;
+    const checksBefore = contractChecks();
     const response = await app.inject({
       method,
       url,
       headers,
       ...(options.body === undefined ? {} : typeof options.body === 'string' ? { payload: options.body } : { payload: options.body as object }),
     });
+    assertContractHooked(checksBefore);
     const text = response.body;
     let body: unknown = text;
     try {

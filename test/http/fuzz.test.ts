@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
 import { generateOpenApi } from '../../src/openapi.js';
 import { ADMIN_TOKEN, expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
-import { backends } from '../helpers/database.js';
+import { backends, realPostgres } from '../helpers/database.js';
 import { createHousehold, createPreventionFund, createVillage } from '../helpers/fixtures.js';
 
 /**
@@ -56,8 +56,12 @@ async function tableCounts(t: TestApp): Promise<Record<string, number>> {
   return counts;
 }
 
-async function routesOfDocument(): Promise<Route[]> {
-  const doc = JSON.parse(await generateOpenApi()) as { paths: Record<string, Record<string, any>> };
+interface Document {
+  paths: Record<string, Record<string, any>>;
+  components?: { schemas?: Record<string, any> };
+}
+
+function routesOfDocument(doc: Document): Route[] {
   const routes: Route[] = [];
   for (const [path, operations] of Object.entries(doc.paths)) {
     if (!path.startsWith('/v1/')) continue;
@@ -267,15 +271,112 @@ function requestsFor(route: Route, validIds: string[]): fc.Arbitrary<Case> {
   }));
 }
 
+// ---- control characters ----------------------------------------------------------------------------
+
+/** Every character the service refuses in any string: C0 controls, DEL and C1 controls (README, Abuse and bad input). */
+const CONTROLS = [...Array.from({ length: 0x20 }, (_, i) => i), 0x7f, ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i)].map((c) => String.fromCharCode(c));
+/** Allowed inside JSON string values only, for text over several lines. */
+const LINE_BREAKS = new Set(['\t', '\n', '\r']);
+const PLACEHOLDER_ID = '0190b6a4-0000-7000-8000-000000000000';
+
+interface Target {
+  method: Route['method'];
+  /** The route's path with its parameters filled with values of the right shape. */
+  path: string;
+  in: 'params' | 'querystring' | 'headers' | 'body';
+  /** The JSON pointer the problem's errors[] names it by, for a given bad character. */
+  pointer(bad: string): string;
+  /** The request with `bad` put in this one parameter and nowhere else. */
+  request(bad: string): Case;
+  /** Where a JSON body value is the target, tab and line breaks are allowed. */
+  freeText: boolean;
+}
+
+/** Every string-carrying place of a JSON schema, as a pointer and a function building a body with a value there. */
+function bodyLeaves(doc: Document, schema: any, depth = 0): { pointer: string; build: (value: unknown) => unknown }[] {
+  const resolved = schema?.$ref ? doc.components!.schemas![String(schema.$ref).split('/').pop()!] : schema;
+  if (!resolved || depth > 4) return [];
+  const alternatives = resolved.anyOf ?? resolved.oneOf ?? resolved.allOf;
+  if (Array.isArray(alternatives)) {
+    const seen = new Map<string, (value: unknown) => unknown>();
+    for (const alternative of alternatives) for (const leaf of bodyLeaves(doc, alternative, depth)) if (!seen.has(leaf.pointer)) seen.set(leaf.pointer, leaf.build);
+    return [...seen].map(([pointer, build]) => ({ pointer, build }));
+  }
+  if (resolved.type === 'array') {
+    return bodyLeaves(doc, resolved.items, depth + 1).map((leaf) => ({ pointer: `/0${leaf.pointer}`, build: (value) => [leaf.build(value)] }));
+  }
+  if (resolved.type === 'object' && resolved.properties && Object.keys(resolved.properties).length) {
+    return Object.entries(resolved.properties).flatMap(([name, property]) =>
+      bodyLeaves(doc, property, depth + 1).map((leaf) => ({ pointer: `/${name}${leaf.pointer}`, build: (value: unknown) => ({ [name]: leaf.build(value) }) })),
+    );
+  }
+  return [{ pointer: '', build: (value) => value }];
+}
+
+/** Each parameter of each /v1 route — path, query, JSON body field at any depth, Idempotency-Key — as a target. */
+function controlCharacterTargets(doc: Document): Target[] {
+  const targets: Target[] = [];
+  for (const [template, operations] of Object.entries(doc.paths)) {
+    if (!template.startsWith('/v1/')) continue;
+    for (const [lower, op] of Object.entries(operations)) {
+      const method = lower.toUpperCase() as Route['method'];
+      const parameters: { in: string; name: string }[] = op.parameters ?? [];
+      const fill = (bad?: { name: string; value: string }) =>
+        template.replace(/\{(\w+)\}/g, (_, name: string) =>
+          bad?.name === name ? encodeURIComponent(bad.value) : name === 'period' ? '2026-10' : PLACEHOLDER_ID,
+        );
+      const path = fill();
+      const writes = method !== 'GET' && method !== 'DELETE';
+      const json = (body: unknown): Pick<Case, 'body' | 'headers'> => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      const emptyBody = (): Pick<Case, 'body' | 'headers'> => (writes && op.requestBody?.content?.['application/json'] ? json({}) : { headers: {} });
+      for (const parameter of parameters) {
+        if (parameter.in === 'path') {
+          targets.push({
+            method, path, in: 'params', pointer: () => `/${parameter.name}`, freeText: false,
+            request: (bad) => ({ method, url: fill({ name: parameter.name, value: `x${bad}` }), ...emptyBody() }),
+          });
+        } else if (parameter.in === 'query') {
+          targets.push({
+            method, path, in: 'querystring', pointer: () => `/${parameter.name}`, freeText: false,
+            request: (bad) => ({ method, url: `${path}?${parameter.name}=${encodeURIComponent(`x${bad}`)}`, ...emptyBody() }),
+          });
+        }
+      }
+      if (writes) {
+        targets.push({
+          method, path, in: 'headers', pointer: () => '/idempotency-key', freeText: false,
+          request: (bad) => {
+            const body = emptyBody();
+            return { method, url: path, ...body, headers: { ...body.headers, 'idempotency-key': `key-${bad}` } };
+          },
+        });
+      }
+      const schema = op.requestBody?.content?.['application/json']?.schema;
+      if (!schema) continue;
+      for (const leaf of bodyLeaves(doc, schema)) {
+        targets.push({ method, path, in: 'body', pointer: () => leaf.pointer || '/', freeText: true, request: (bad) => ({ method, url: path, ...json(leaf.build(`x${bad}`)) }) });
+      }
+      // A property name is never free text; the pointer shows its control character escaped.
+      targets.push({
+        method, path, in: 'body', pointer: (bad) => `/x\\u${bad.charCodeAt(0).toString(16).padStart(4, '0')}`, freeText: false,
+        request: (bad) => ({ method, url: path, ...json({ [`x${bad}`]: 'y' }) }),
+      });
+    }
+  }
+  return targets;
+}
+
 const show = (c: Case) => JSON.stringify({ ...c, body: c.body && c.body.length > 300 ? `${c.body.slice(0, 300)}… (${c.body.length} chars)` : c.body });
 
 describe.each(backends)('fuzzing every route on $name', (backend) => {
   let t: TestApp;
+  let doc: Document;
   let routes: Route[];
   let validIds: string[];
   beforeAll(async () => {
     t = await startApp(backend);
-    routes = await routesOfDocument();
+    doc = JSON.parse(await generateOpenApi()) as Document;
+    routes = routesOfDocument(doc);
     const { fundId, byRole } = await createPreventionFund(t);
     const villageId = await createVillage(t);
     const householdId = await createHousehold(t, villageId);
@@ -317,6 +418,73 @@ describe.each(backends)('fuzzing every route on $name', (backend) => {
     expect(await tableCounts(t)).toEqual(before);
     await expectLedgerIntact(t);
   }, 120_000);
+
+  it('refuses every control character in every parameter of every route with a 400 naming it, writing nothing', async () => {
+    const targets = controlCharacterTargets(doc);
+    expect(targets.length).toBeGreaterThan(250);
+    const before = await tableCounts(t);
+    const refused = (target: Target) => CONTROLS.filter((bad) => !(target.freeText && LINE_BREAKS.has(bad)));
+    // The full matrix (some 20,000 requests, each authenticated and, for a write, audited) runs once: on
+    // PostgreSQL when there is one, which takes them in parallel. The other backend gives each parameter NUL
+    // (which PostgreSQL itself refuses), DEL, NEL and one C0 and one C1 control in turn, so that every
+    // character still reaches many parameters there.
+    const full = backend.name === (realPostgres ? 'postgres' : 'pglite');
+    const cases = targets.flatMap((target, i) => {
+      const chars = refused(target);
+      const some = full ? chars : [...new Set(['\u0000', '\u007f', '\u0085', chars[i % 32]!, chars[chars.length - 1 - (i % 32)]!])];
+      return some.filter((bad) => chars.includes(bad)).map((bad) => ({ target, bad }));
+    });
+    const failures: string[] = [];
+    const check = async ({ target, bad }: (typeof cases)[number]) => {
+      const c = target.request(bad);
+      const response = await t.app.inject({ method: c.method, url: c.url, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...c.headers }, ...(c.body === undefined ? {} : { payload: c.body }) });
+      let problem: any;
+      try {
+        problem = JSON.parse(response.body);
+      } catch {
+        problem = undefined;
+      }
+      const named = (problem?.errors ?? []).some((e: { in: string; path: string }) => e.in === target.in && e.path === target.pointer(bad));
+      const ok =
+        response.statusCode === 400 &&
+        String(response.headers['content-type']).startsWith('application/problem+json') &&
+        problem?.code === 'validation_failed' &&
+        named;
+      if (!ok) failures.push(`${c.method} ${target.path} ${target.in} ${target.pointer(bad)} U+${bad.charCodeAt(0).toString(16).padStart(4, '0')} → ${response.statusCode} ${response.body.slice(0, 300)}`);
+    };
+    // A few at a time, as clients would send them: the refusals do not depend on order.
+    for (let i = 0; i < cases.length; i += 16) await Promise.all(cases.slice(i, i + 16).map(check));
+    const sent = cases.length;
+    expect(sent).toBeGreaterThan(full ? 15_000 : 1_000);
+    expect(failures.slice(0, 50), `${failures.length} failures`).toEqual([]);
+    expect(await tableCounts(t)).toEqual(before);
+  }, 120_000);
+
+  it('refuses a cursor that decodes to a control character, as any other bad cursor', async () => {
+    const cursor = (p: unknown) => Buffer.from(JSON.stringify({ p })).toString('base64url');
+    const failures: string[] = [];
+    const expectRefused = async (method: Route['method'], url: string) => {
+      const r = await t.call(method, url);
+      if (r.status !== 400 || r.body?.code !== 'validation_failed') failures.push(`${method} ${url} → ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    };
+    for (const target of controlCharacterTargets(doc)) {
+      if (target.in !== 'querystring' || target.pointer('') !== '/cursor') continue;
+      for (const bad of ['\u0000', '\u0085']) await expectRefused(target.method, `${target.path}?cursor=${cursor(`x${bad}`)}`);
+      await expectRefused(target.method, `${target.path}?cursor=${Buffer.from('{"p":1e400}').toString('base64url')}`);
+    }
+    // The industries cursor holds a JSON [name, id] inside.
+    await expectRefused('GET', `/v1/industries?cursor=${cursor(JSON.stringify(['x\u0000', PLACEHOLDER_ID]))}`);
+    expect(failures).toEqual([]);
+  });
+
+  it('answers a body nested 100,000 levels deep with a 400, not a stack overflow', async () => {
+    const depth = 100_000;
+    for (const payload of ['['.repeat(depth) + ']'.repeat(depth), '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)]) {
+      const r = await t.app.inject({ method: 'POST', url: '/v1/villages', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, payload });
+      expect(r.statusCode).toBe(400);
+      expect(JSON.parse(r.body)).toMatchObject({ code: 'validation_failed', errors: [{ in: 'body', message: expect.stringMatching(/nest/) }] });
+    }
+  });
 
   // Fastify's router refuses these before any route runs; `frameworkErrors` in src/app.ts makes them problems too.
   it('answers a broken percent-encoding and an over-long path parameter with a problem', async () => {

@@ -106,6 +106,8 @@ async function verification(ctx) {
     }
   }
 
+  const checkTitles = { chain: '哈希链', voucher_numbers: '凭证编号', balances: '余额重算', lines: '分录与科目', records: '业务记录的凭证' };
+
   function report(v) {
     const intact = v.status === 'intact';
     const keep = () => {
@@ -116,7 +118,9 @@ async function verification(ctx) {
       h(
         'p',
         { class: intact ? 'notice' : 'form-error' },
-        intact ? '完好：凭证哈希链完整，各科目余额与分录重算一致。' : '已损坏：账簿与其哈希链或分录不一致，请立即报告。',
+        intact
+          ? '完好：凭证哈希链完整，凭证编号连续，各科目余额与分录重算一致，分录与业务记录所指凭证俱在。'
+          : '已损坏：账簿与其哈希链、凭证编号、分录或业务记录不一致，请立即报告。',
       ),
       // Text, not amounts: each in a node, as figures() formats a string as money.
       figures(
@@ -161,6 +165,31 @@ async function verification(ctx) {
             ),
           )
         : null,
+      h('h3', {}, '各项检查'),
+      table(
+        [
+          { title: '检查', value: (c) => checkTitles[c.name] ?? c.name },
+          { title: '结果', value: (c) => (c.result === 'passed' ? '通过' : '未通过') },
+          { title: '问题', class: 'num', value: (c) => `${c.findingCount} 处` },
+          { title: '所见', value: (c) => c.summary },
+        ],
+        v.checks,
+      ),
+      v.checks.some((c) => c.findingCount)
+        ? h(
+            'div',
+            {},
+            h('h3', {}, '发现的问题（每项检查至多列出前 100 处）'),
+            table(
+              [
+                { title: '检查', value: (f) => checkTitles[f.check] ?? f.check },
+                { title: '问题', value: (f) => h('code', {}, f.problem) },
+                { title: '说明', value: (f) => f.message },
+              ],
+              v.checks.flatMap((c) => c.findings.map((f) => ({ ...f, check: c.name }))),
+            ),
+          )
+        : null,
       v.balanceMismatches.length
         ? h(
             'div',
@@ -180,7 +209,11 @@ async function verification(ctx) {
 
   return section(
     '基金核验',
-    h('p', { class: 'hint' }, '校验基金的凭证哈希链，并用全部分录重算余额。可填入上次校验记下的位置和链头哈希，确认链仍经过该点。'),
+    h(
+      'p',
+      { class: 'hint' },
+      '校验基金的凭证哈希链和凭证编号，用全部分录重算余额，并核对分录与业务记录所指的凭证都在。可填入上次校验记下的位置和链头哈希，确认链仍经过该点。',
+    ),
     form,
     result,
   );
