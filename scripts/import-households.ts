@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { userInfo } from 'node:os';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { configuredDatabase, openDatabase } from '../src/db/client.js';
 import { DataDirLockedError } from '../src/db/data-dir-lock.js';
 import { DomainError } from '../src/errors.js';
 import { createHouseholdImporter, decodeCsv, describeError, type ImportProgress, type RowError } from '../src/households/import.js';
@@ -73,12 +73,7 @@ async function main(): Promise<number> {
   // The data folder's lock first (src/db/data-dir-lock.ts): while the service runs on it, nothing is opened or written.
   let database;
   try {
-    database = openDatabase({
-      url: config.DATABASE_URL,
-      dataDir: config.LEDGER_DATA_DIR,
-      statementTimeoutMs: config.LEDGER_STATEMENT_TIMEOUT_MS,
-      lockTimeoutMs: config.LEDGER_LOCK_TIMEOUT_MS,
-    });
+    database = openDatabase({ ...configuredDatabase(config), readUrl: undefined });
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       process.stderr.write(`${error.message}\nTo import while the service runs, send the file to it: POST /v1/households/import (see the README).\n`);

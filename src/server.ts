@@ -1,6 +1,6 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/client.js';
+import { configuredDatabase, openDatabase } from './db/client.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { loggerOptions } from './http/logging.js';
 import { resolveIdHashKey } from './secrets.js';
@@ -20,13 +20,7 @@ async function main() {
   // The data folder's lock comes first: a second process on it must stop before touching anything, the ID-hash key file too.
   let database;
   try {
-    database = openDatabase({
-      url: config.DATABASE_URL,
-      readUrl: config.DATABASE_READ_URL,
-      dataDir: config.LEDGER_DATA_DIR,
-      statementTimeoutMs: config.LEDGER_STATEMENT_TIMEOUT_MS,
-      lockTimeoutMs: config.LEDGER_LOCK_TIMEOUT_MS,
-    });
+    database = openDatabase(configuredDatabase(config));
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       console.error(error.message);

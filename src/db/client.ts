@@ -11,6 +11,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { lockDataDir } from './data-dir-lock.js';
+import type { Config } from '../config.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -51,6 +52,15 @@ export interface DatabaseOptions {
 
 /** How long to wait for a connection before answering that the database is unavailable. */
 const CONNECT_TIMEOUT_MS = 5_000;
+
+/** What the configuration says to open: PostgreSQL at DATABASE_URL (and its replica), else the embedded one in LEDGER_DATA_DIR. */
+export const configuredDatabase = (config: Config): DatabaseOptions => ({
+  url: config.DATABASE_URL,
+  readUrl: config.DATABASE_READ_URL,
+  dataDir: config.LEDGER_DATA_DIR,
+  statementTimeoutMs: config.LEDGER_STATEMENT_TIMEOUT_MS,
+  lockTimeoutMs: config.LEDGER_LOCK_TIMEOUT_MS,
+});
 
 /** Throws DataDirLockedError, before opening anything, when another process has the embedded database's folder. */
 export function openDatabase(options: DatabaseOptions): Database {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
 import { PAY_DATE, fundedPreventionFund } from '../disbursements/setup.js';
 import { ADMIN_TOKEN, expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
+import { provokingInternalErrors } from '../helpers/contract.js';
 import { backends } from '../helpers/database.js';
 import { createFund, createHousehold, createVillage, type FundFixture, idNumber, transfer, uniqueCode } from '../helpers/fixtures.js';
 
@@ -264,7 +265,9 @@ describe.each(backends)('audit log on $name', (backend) => {
       await t.database.db.execute(sql`create trigger refuse_village_success before insert on audit_log for each row execute function refuse_village_success()`);
       try {
         const code = uniqueCode('V');
-        const row = await refused('POST', '/v1/villages', { body: { code, name: '白水村', township: '某乡', county: '某县' } }, { status: 500, code: 'internal_error' });
+        const row = await provokingInternalErrors(() =>
+          refused('POST', '/v1/villages', { body: { code, name: '白水村', township: '某乡', county: '某县' } }, { status: 500, code: 'internal_error' }),
+        );
         expect(row.route).toBe('/v1/villages');
         expect(await rows(t.database.db, sql`select id from villages where code = ${code}`)).toEqual([]);
       } finally {
