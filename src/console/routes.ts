@@ -74,7 +74,8 @@ export const consoleRoutes: FastifyPluginAsync = async (app) => {
   };
 
   // A wildcard, not a :name parameter: the scope guard (src/http/scope.ts) knows the API's parameters only.
-  // Font files straight from their packages: a fixed list of paths (./fonts.ts), none built from the request.
+  // Font files straight from their packages (and the vendored BabelStone Han subset): a fixed list of
+  // paths (./fonts.ts), none built from the request.
   const fonts = fontFiles();
   app.get<{ Params: { '*': string } }>('/console/fonts/*', hide, async (request, reply) => {
     const font = fonts.get(request.params['*']);

@@ -7,7 +7,8 @@ import { backends } from '../helpers/database.js';
 import { createHousehold, createVillage } from '../helpers/fixtures.js';
 import { consoleErrors, launch, listen, screenshot, signIn, skipBrowserTests } from './browser.js';
 
-const NAMES = [`王${String.fromCodePoint(0x2a6a5)}龘`, `赵${String.fromCodePoint(0x20bb7)}`, `陈${String.fromCodePoint(0xfa0e)}`];
+// The last, 刘𰀀 (U+30000, Extension G), is in neither Noto nor HanaMin: the last face, BabelStone Han, has it.
+const NAMES = [`王${String.fromCodePoint(0x2a6a5)}龘`, `赵${String.fromCodePoint(0x20bb7)}`, `陈${String.fromCodePoint(0xfa0e)}`, `刘${String.fromCodePoint(0x30000)}`];
 
 describe.skipIf(skipBrowserTests)('web console: rare characters', () => {
   let t: TestApp;
@@ -26,8 +27,12 @@ describe.skipIf(skipBrowserTests)('web console: rare characters', () => {
     await t?.close();
   });
 
-  it('shows 王𪚥龘, 赵𠮷 and 陈﨎 with the fallback font’s glyphs', async () => {
+  it('shows 王𪚥龘, 赵𠮷, 陈﨎 and 刘𰀀 with the fallback fonts’ glyphs', async () => {
     const page = await signIn(browser, url, await t.keyFor('officer'));
+    const fonts: string[] = [];
+    page.on('response', (response) => {
+      if (response.url().includes('/console/fonts/') && response.ok()) fonts.push(new URL(response.url()).pathname);
+    });
     await page.goto(`${url}#households`);
     for (const name of NAMES) await page.getByRole('cell', { name, exact: true }).waitFor();
     // For each rare character, the fallback font's piece whose unicode-range holds it is loaded (no system
@@ -41,8 +46,10 @@ describe.skipIf(skipBrowserTests)('web console: rare characters', () => {
           return cp >= from! && cp <= (to ?? from!);
         });
       return codePoints.map((cp) => faces.some((f) => holds(f, cp)));
-    }, [0x2a6a5, 0x20bb7, 0xfa0e]);
-    expect(loaded).toEqual([true, true, true]);
+    }, [0x2a6a5, 0x20bb7, 0xfa0e, 0x30000]);
+    expect(loaded).toEqual([true, true, true, true]);
+    // 𰀀 came from the vendored subset of BabelStone Han, the last @font-face of /console/fonts.css.
+    expect(fonts.filter((path) => /^\/console\/fonts\/babelstone-han-[0-9a-f]{12}\/BabelStoneHan-subset\.woff2$/.test(path))).toHaveLength(1);
     await screenshot(page, 'households-rare-characters');
     expect(consoleErrors(page)).toEqual([]);
   });

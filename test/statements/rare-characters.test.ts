@@ -12,12 +12,17 @@ const EXT_B = [c(0x2a6a5), c(0x20bb7)]; // 𪚥 𠮷
 const EXT_C = c(0x2a700); // 𪜀
 const EXT_E = c(0x2b820); // 𫠠
 const EXT_F = c(0x2ceb0); // 𬺰
+const EXT_G = [c(0x30000), c(0x3106c)]; // 𰀀 and U+3106C: in neither Noto nor HanaMin, printed with BabelStone Han
+const EXT_H = c(0x31350); // 𱍐
 const COMPAT = c(0xfa0e); // 﨎, a compatibility ideograph that is a character of its own (no decomposition)
 
 const ALL = `${EXT_B[1]}${EXT_A[0]}${EXT_C}${EXT_E}${COMPAT}`; // 𠮷㐀𪜀𫠠﨎: Extensions B, A, C, E and a compatibility ideograph
 const WANG = `王${EXT_B[0]}龘`; // 王𪚥龘
 const OTHER = `${EXT_C}${EXT_A[1]}${EXT_F}${EXT_E}`; // 𪜀䶵𬺰𫠠: C, A, F, E
 const VILLAGE = `${EXT_B[0]}${EXT_F}村`;
+// Extensions G, H and G, in neither Noto nor HanaMin: printed with the last fallback, BabelStone Han. G at
+// both ends, so that the notice, which masks the middle of a name, prints two of them.
+const EXT_GH = `${EXT_G[1]}${EXT_H}${EXT_G[0]}`;
 // 豈 U+8C48 and its compatibility twin 豈 U+F900 look alike (and share a glyph in the main font): each must come back as itself.
 const TWINS = `豈李${c(0xf900)}`;
 
@@ -60,6 +65,7 @@ describe.each(backends)('rare characters on $name', (backend) => {
       [OTHER, '35.50'],
       ['张三明', '12345.00'],
       [TWINS, '10.00'],
+      [EXT_GH, '66.00'],
     ] as const) {
       const householdId = await createHousehold(t, villageId, '2025-01-01', name);
       households[name] = householdId;
@@ -76,7 +82,7 @@ describe.each(backends)('rare characters on $name', (backend) => {
   });
 
   it('stores and returns every name exactly, code point for code point', async () => {
-    for (const name of [ALL, WANG, OTHER, TWINS]) {
+    for (const name of [ALL, WANG, OTHER, TWINS, EXT_GH]) {
       const r = await t.call('GET', `/v1/households/${households[name]}`);
       expect(r.status).toBe(200);
       expect([...r.body.headName].map((ch) => ch.codePointAt(0))).toEqual([...name].map((ch) => ch.codePointAt(0)));
@@ -85,7 +91,7 @@ describe.each(backends)('rare characters on $name', (backend) => {
   });
 
   it('prints each rare character in the household statement, the public notice and the village statement', async () => {
-    for (const name of [ALL, WANG, OTHER, TWINS]) {
+    for (const name of [ALL, WANG, OTHER, TWINS, EXT_GH]) {
       const pdf = await download(t, `/v1/households/${households[name]}/statement?${period}&format=pdf`);
       expect(pdf.status).toBe(200);
       const text = pdfText(pdf.body);
@@ -95,7 +101,7 @@ describe.each(backends)('rare characters on $name', (backend) => {
     }
     // The notice masks the middle of each name: the first and last characters are printed as they are.
     const notice = pdfText((await download(t, `/v1/villages/${villageId}/notice?${period}&format=pdf`)).body);
-    for (const masked of [`${EXT_B[1]}***${COMPAT}`, '王*龘', `${EXT_C}**${EXT_E}`, '张*明', `豈*${c(0xf900)}`]) expect(notice).toContain(masked);
+    for (const masked of [`${EXT_B[1]}***${COMPAT}`, '王*龘', `${EXT_C}**${EXT_E}`, '张*明', `豈*${c(0xf900)}`, `${EXT_G[1]}*${EXT_G[0]}`]) expect(notice).toContain(masked);
     expect(notice).toContain(VILLAGE);
     // U+FA0E comes back as itself, not as the unified ideograph it resembles.
     expect(notice).toContain(COMPAT);
@@ -112,12 +118,12 @@ describe.each(backends)('rare characters on $name', (backend) => {
       const amount = page.filter((w) => Math.abs(w.yMin - cell!.yMin) < 1 && /^[\d,]+\.\d\d$/.test(w.text)).at(-1)!;
       return { cell: cell!, amount };
     };
-    const rows = [`${EXT_B[1]}***${COMPAT}`, '王*龘', `${EXT_C}**${EXT_E}`, '张*明'].map(row);
-    expect(rows.map((r) => r.amount.text)).toEqual(['800.00', '1,200.00', '35.50', '12,345.00']);
+    const rows = [`${EXT_B[1]}***${COMPAT}`, '王*龘', `${EXT_C}**${EXT_E}`, `${EXT_G[1]}*${EXT_G[0]}`, '张*明'].map(row);
+    expect(rows.map((r) => r.amount.text)).toEqual(['800.00', '1,200.00', '35.50', '66.00', '12,345.00']);
     // Amounts right-aligned to one edge, names left-aligned to another, whatever font drew the name.
     for (const r of rows) {
-      expect(r.amount.xMax).toBeCloseTo(rows[3]!.amount.xMax, 1);
-      expect(r.cell.xMin).toBeCloseTo(rows[3]!.cell.xMin, 1);
+      expect(r.amount.xMax).toBeCloseTo(rows[4]!.amount.xMax, 1);
+      expect(r.cell.xMin).toBeCloseTo(rows[4]!.cell.xMin, 1);
     }
   });
 });
@@ -131,7 +137,7 @@ describe.each(backends.slice(0, 1))('the fallback font in the browser, on $name'
     await t.close();
   });
 
-  it('serves the console and /docs the piece of the fallback font that holds 𪚥, with its unicode-range, cached for good', async () => {
+  it('serves the console and /docs the piece of the fallback font that holds 𪚥 (and 𰀀), with its unicode-range, cached for good', async () => {
     const css = await t.app.inject({ method: 'GET', url: '/console/fonts.css' });
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toMatch(/^text\/css/);
@@ -149,6 +155,16 @@ describe.each(backends.slice(0, 1))('the fallback font in the browser, on $name'
     const { create } = await import('fontkit');
     expect((create(font.rawPayload) as import('fontkit').Font).hasGlyphForCodePoint(0x2a6a5)).toBe(true);
     expect((await t.app.inject({ method: 'GET', url: '/console/fonts/..%2Fpackage.json' })).statusCode).toBe(404);
+
+    // Extensions G and H: the last face, the vendored subset of BabelStone Han, served the same way.
+    for (const cp of [0x30000, 0x3106c, 0x31350]) expect(holds(cp)?.url, cp.toString(16)).toMatch(/^\/console\/fonts\/babelstone-han-[0-9a-f]{12}\/BabelStoneHan-subset\.woff2$/);
+    expect(css.body.trimEnd().split('\n').at(-1)).toContain(holds(0x30000)!.url);
+    const last = await t.app.inject({ method: 'GET', url: holds(0x30000)!.url });
+    expect(last.statusCode).toBe(200);
+    expect(last.headers['content-type']).toBe('font/woff2');
+    expect(last.headers['cache-control']).toContain('immutable');
+    const lastFont = create(last.rawPayload) as import('fontkit').Font;
+    for (const cp of [0x30000, 0x3106c, 0x31350]) expect(lastFont.hasGlyphForCodePoint(cp), cp.toString(16)).toBe(true);
 
     const style = await t.app.inject({ method: 'GET', url: '/console/style.css' });
     expect(style.body).toContain('@import url("/console/fonts.css")');
