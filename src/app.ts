@@ -73,11 +73,13 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
     database,
     funds: createFundService(database.db),
     households: createHouseholdService(database.db, { idHashKey, riskCauses: config.LEDGER_RISK_CAUSES, today: clock }),
-    apiKeys: createApiKeyService(database.db, { envAdminToken: config.LEDGER_ADMIN_TOKEN }),
+    apiKeys: createApiKeyService(database.db, { envAdminToken: config.LEDGER_ADMIN_TOKEN, listenVia: database.listenVia }),
     write: createWriter(database.db),
     today: clock,
   };
 
+  // The key cache's listening connection and last-use writes end with the app, before the database closes.
+  app.addHook('onClose', () => ctx.apiKeys.close());
   registerErrorHandling(app);
   const addressBudget = await registerProtection(app, config);
   registerAuth(app, ctx.apiKeys, addressBudget);

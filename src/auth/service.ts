@@ -1,8 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { DomainError, notFound } from '../errors.js';
-import type { Db, Tx } from '../db/client.js';
+import type { Database, Db, Tx } from '../db/client.js';
 import { apiKeys, disabledEnvTokens, funds } from '../db/schema.js';
+import { createKeySync } from './key-sync.js';
 import { type Principal, type Role, scopedRoles } from './roles.js';
 
 /** 32 random bytes: too much entropy to guess, so a fast hash is enough to store it. */
@@ -12,6 +13,12 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 export const ENV_ADMIN_ID = 'env-admin';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** How often the last uses noted in memory are written to api_keys (and at close, and before a listing). */
+const LAST_USED_FLUSH_MS = 5_000;
+// Valid keys kept in memory at most: only a key found in the database enters, so a flood of guessed tokens neither
+// grows the cache nor evicts anything; past it, the longest cached go first.
+const CACHED_KEYS = 10_000;
+const ENV_ADMIN: Principal = { id: ENV_ADMIN_ID, name: 'LEDGER_ADMIN_TOKEN', role: 'admin', reach: null };
 
 /** What a scoped key reaches: named townships and funds, or `all` for the whole ledger. */
 export interface Scopes {
@@ -54,10 +61,58 @@ const toView = (k: KeyRow): ApiKeyView => ({
 
 const usable = and(isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, sql`now()`)));
 
-export function createApiKeyService(db: Db, options: { envAdminToken?: string }) {
+export function createApiKeyService(db: Db, options: { envAdminToken?: string; listenVia?: Database['listenVia'] }) {
   // Tokens looked up in the database: what the limits before authentication must bound (test/http/protection.test.ts).
   let lookups = 0;
   const envAdminHash = options.envAdminToken ? Buffer.from(hashToken(options.envAdminToken), 'hex') : undefined;
+
+  // Valid keys by token hash, and whether LEDGER_ADMIN_TOKEN is switched off: answered from memory while the
+  // sync trusts them (src/auth/key-sync.ts says exactly when), forgotten on every change it hears. Unknown,
+  // revoked and expired tokens are not cached: their lookups are what the address budget (src/http/protection.ts)
+  // charges and bounds. An expired key is refused from its cached expiresAt, without the database.
+  const cache = new Map<string, { principal: Principal; expiresAt: number | null }>();
+  let envAdminDisabled: boolean | undefined;
+  const sync = createKeySync(options.listenVia, () => {
+    cache.clear();
+    envAdminDisabled = undefined;
+  });
+
+  // Last uses, written in the background: never a write on the request path.
+  const lastUsed = new Map<string, number>();
+  const pendingUses = new Map<string, number>();
+  let flushing: Promise<void> = Promise.resolve();
+  const flushTimer = setInterval(() => void flushUses(), LAST_USED_FLUSH_MS).unref();
+
+  function used(id: string, known: Date | null | undefined) {
+    const now = Date.now();
+    const last = Math.max(lastUsed.get(id) ?? -Infinity, known ? known.getTime() : -Infinity);
+    if (now - last > LAST_USED_RESOLUTION_MS) {
+      lastUsed.set(id, now);
+      pendingUses.set(id, now);
+    } else if (!lastUsed.has(id)) lastUsed.set(id, last);
+  }
+
+  function flushUses(): Promise<void> {
+    flushing = flushing.then(async () => {
+      if (!pendingUses.size) return;
+      const batch = [...pendingUses];
+      pendingUses.clear();
+      try {
+        const values = sql.join(
+          batch.map(([id, at]) => sql`(${id}::uuid, ${new Date(at).toISOString()}::timestamptz)`),
+          sql`, `,
+        );
+        await db.execute(
+          sql`update api_keys set last_used_at = v.at from (values ${values}) as v(id, at)
+              where api_keys.id = v.id and (api_keys.last_used_at is null or api_keys.last_used_at < v.at)`,
+        );
+      } catch {
+        // The database is away: try again at the next flush, unless a later use is already waiting.
+        for (const [id, at] of batch) if (!pendingUses.has(id)) pendingUses.set(id, at);
+      }
+    });
+    return flushing;
+  }
 
   async function envAdminEnabled(executor: Db | Tx): Promise<boolean> {
     if (!envAdminHash) return false;
@@ -121,27 +176,75 @@ export function createApiKeyService(db: Db, options: { envAdminToken?: string })
       return lookups;
     },
 
-    /** The principal behind a bearer token, or undefined for an unknown or revoked one. */
+    /** The principal behind a bearer token, or undefined for an unknown, revoked or expired one. */
     async authenticate(token: string): Promise<Principal | undefined> {
       const hash = hashToken(token);
+      const isEnvAdmin = envAdminHash !== undefined && timingSafeEqual(Buffer.from(hash, 'hex'), envAdminHash);
+      if (sync.trusted()) {
+        if (isEnvAdmin) {
+          if (envAdminDisabled !== undefined) return envAdminDisabled ? undefined : ENV_ADMIN;
+        } else {
+          const hit = cache.get(hash);
+          if (hit) {
+            if (hit.expiresAt !== null && hit.expiresAt <= Date.now()) return undefined;
+            used(hit.principal.id, undefined);
+            return hit.principal;
+          }
+        }
+      }
+      const generation = sync.generation;
       lookups++;
-      if (envAdminHash && timingSafeEqual(Buffer.from(hash, 'hex'), envAdminHash)) {
+      if (isEnvAdmin) {
         const [disabled] = await db.select().from(disabledEnvTokens).where(eq(disabledEnvTokens.tokenHash, hash));
-        return disabled ? undefined : { id: ENV_ADMIN_ID, name: 'LEDGER_ADMIN_TOKEN', role: 'admin', reach: null };
+        if (sync.mayCache(generation)) envAdminDisabled = !!disabled;
+        return disabled ? undefined : ENV_ADMIN;
       }
       const [key] = await db
-        .select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role, scopes: apiKeys.scopes, lastUsedAt: apiKeys.lastUsedAt })
+        .select({
+          id: apiKeys.id,
+          name: apiKeys.name,
+          role: apiKeys.role,
+          scopes: apiKeys.scopes,
+          expiresAt: apiKeys.expiresAt,
+          lastUsedAt: apiKeys.lastUsedAt,
+        })
         .from(apiKeys)
         .where(and(eq(apiKeys.tokenHash, hash), usable));
       if (!key) return undefined;
-      if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-        await db.update(apiKeys).set({ lastUsedAt: sql`now()` }).where(eq(apiKeys.id, key.id));
-      }
       const reach = !key.scopes || key.scopes.all ? null : { townships: key.scopes.townships, funds: key.scopes.funds };
-      return { id: key.id, name: key.name, role: key.role, reach };
+      const principal: Principal = { id: key.id, name: key.name, role: key.role, reach };
+      if (sync.mayCache(generation)) {
+        cache.delete(hash);
+        cache.set(hash, { principal, expiresAt: key.expiresAt ? key.expiresAt.getTime() : null });
+        for (const oldest of cache.keys()) {
+          if (cache.size <= CACHED_KEYS) break;
+          cache.delete(oldest);
+        }
+      }
+      used(key.id, key.lastUsedAt);
+      return principal;
+    },
+
+    /** Whether cached keys are answering now (tests and diagnostics). */
+    cacheStatus() {
+      return { ...sync.status(), cached: cache.size };
+    },
+
+    /** How long a revocation's answer waits after its commit: see src/auth/key-sync.ts. */
+    get revocationSettleMs() {
+      return sync.settleMs;
+    },
+
+    /** Writes the last uses noted so far, stops listening. Before the database closes. */
+    async close() {
+      clearInterval(flushTimer);
+      await flushUses().catch(() => {});
+      await sync.close();
     },
 
     async list(page: { after?: string; limit: number }) {
+      // Last uses noted by this process are shown at once; another process's within LAST_USED_FLUSH_MS.
+      await flushUses();
       const found = await db
         .select()
         .from(apiKeys)

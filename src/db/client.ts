@@ -30,6 +30,11 @@ export interface Database {
   /** Present when there is a read replica: throws when the replica does not answer. */
   readPing?(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Where change notifications are heard (the API key cache, src/auth/key-sync.ts): PostgreSQL's URL, for a
+   * listening connection of its own (never one of the pool's), or the embedded PGlite itself.
+   */
+  listenVia?: { kind: 'postgres'; url: string } | { kind: 'pglite'; client: PGlite };
 }
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -112,6 +117,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   return {
     db,
     kind: 'postgres',
+    listenVia: { kind: 'postgres', url },
     async migrate() {
       const client = await pool.connect();
       try {
@@ -173,6 +179,7 @@ function openPglite(dataDir: string): Database {
   return {
     db,
     kind: 'pglite',
+    listenVia: { kind: 'pglite', client },
     // PGlite is one process's private database, and the folder's lock keeps it so: nobody else migrates it meanwhile.
     migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder }),
     async ping() {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyService } from '../auth/service.js';
 import { allows, type Permission, type Principal } from '../auth/roles.js';
 import { DomainError } from '../errors.js';
@@ -48,5 +48,16 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyService, budget?:
         required: permission ?? 'none',
       });
     }
+  });
+  // A revocation answers only once every process is sure to refuse the key from then on (src/auth/key-sync.ts):
+  // the sync's settling time after the commit, which has happened by the time the answer is being sent. Added to
+  // that one route alone, so that no other answer pays for the hook.
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (route.url !== '/v1/api-keys/:keyId' || !methods.includes('DELETE') || keys.revocationSettleMs === 0) return;
+    const settle = async (_request: FastifyRequest, reply: FastifyReply) => {
+      if (reply.statusCode === 200) await new Promise((resolve) => setTimeout(resolve, keys.revocationSettleMs));
+    };
+    route.onSend = [...[route.onSend ?? []].flat(), settle];
   });
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REVOCATION_SETTLE_MS } from '../../src/auth/key-sync.js';
 import { rows } from '../../src/db/client.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/database.js';
@@ -112,6 +113,8 @@ describe.each(backends)('API keys and roles on $name', (backend) => {
     expect(issued.body.expiresAt).toBe(soon);
     expect((await t.call('GET', '/v1/funds', { token: issued.body.token })).status).toBe(200);
     await t.database.db.execute(sql`update api_keys set expires_at = now() - interval '1 second' where id = ${issued.body.id}`);
+    // Changed in SQL, not through the API: every process hears of it within the key cache's trust window.
+    await new Promise((resolve) => setTimeout(resolve, REVOCATION_SETTLE_MS));
     expect((await t.call('GET', '/v1/funds', { token: issued.body.token })).status).toBe(401);
     const past = await t.call('POST', '/v1/api-keys', { body: { name: 'x', role: 'reader', scopes: ALL, expiresAt: '2020-01-01T00:00:00+08:00' } });
     expect(past.status).toBe(400);
