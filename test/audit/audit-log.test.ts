@@ -390,10 +390,14 @@ describe.each(backends)('audit log on $name', (backend) => {
     it('filters by time: a moment, or whole days', async () => {
       const route = `/v1/funds/${f.fundId}/accounts`;
       const first = await t.call('POST', route, { body: { code: uniqueCode('A'), name: '甲', type: 'asset' } });
+      // PGlite's clock moves in whole milliseconds: two quick requests and the moment between them could share one.
+      const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+      await tick();
       const [{ mid }] = (await rows<{ mid: string }>(
         t.database.db,
         sql`select to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as mid`,
       )) as [{ mid: string }];
+      await tick();
       const second = await t.call('POST', route, { body: { code: uniqueCode('A'), name: '乙', type: 'asset' } });
       const targets = async (query: string) =>
         (await t.call('GET', `/v1/audit-log?route=/v1/funds/:fundId/accounts&outcome=succeeded&${query}`, { token: keys.auditor!.token })).body.items.map(
