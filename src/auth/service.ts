@@ -168,6 +168,20 @@ export function createApiKeyService(db: Db, options: { envAdminToken?: string; l
     return { ...toView(row!), token };
   }
 
+  /** From memory alone: the principal, null for a token known to be refused, undefined when only the database can tell. */
+  function recall(token: string): Principal | null | undefined {
+    if (!sync.trusted()) return undefined;
+    const hash = hashToken(token);
+    if (envAdminHash !== undefined && timingSafeEqual(Buffer.from(hash, 'hex'), envAdminHash)) {
+      return envAdminDisabled === undefined ? undefined : envAdminDisabled ? null : ENV_ADMIN;
+    }
+    const hit = cache.get(hash);
+    if (!hit) return undefined;
+    if (hit.expiresAt !== null && hit.expiresAt <= Date.now()) return null;
+    used(hit.principal.id, undefined);
+    return hit.principal;
+  }
+
   return {
     issue,
 
@@ -176,22 +190,14 @@ export function createApiKeyService(db: Db, options: { envAdminToken?: string; l
       return lookups;
     },
 
+    recall,
+
     /** The principal behind a bearer token, or undefined for an unknown, revoked or expired one. */
     async authenticate(token: string): Promise<Principal | undefined> {
+      const recalled = recall(token);
+      if (recalled !== undefined) return recalled ?? undefined;
       const hash = hashToken(token);
       const isEnvAdmin = envAdminHash !== undefined && timingSafeEqual(Buffer.from(hash, 'hex'), envAdminHash);
-      if (sync.trusted()) {
-        if (isEnvAdmin) {
-          if (envAdminDisabled !== undefined) return envAdminDisabled ? undefined : ENV_ADMIN;
-        } else {
-          const hit = cache.get(hash);
-          if (hit) {
-            if (hit.expiresAt !== null && hit.expiresAt <= Date.now()) return undefined;
-            used(hit.principal.id, undefined);
-            return hit.principal;
-          }
-        }
-      }
       const generation = sync.generation;
       lookups++;
       if (isEnvAdmin) {

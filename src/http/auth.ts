@@ -22,15 +22,17 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyService, budget?:
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
-    const unit = budget?.take(request, reply);
-    const header = request.headers.authorization;
-    const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
-    if (!match) {
+    const token = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+    // A key this process knows valid from memory costs no database work, so it passes even while its address
+    // has spent its budget on bad tokens (another client behind the same address, say).
+    const recalled = token === undefined ? undefined : keys.recall(token);
+    const unit = recalled ? undefined : budget?.take(request, reply);
+    if (token === undefined) {
       throw new DomainError('unauthorized', 'Send an API key as "Authorization: Bearer <token>".');
     }
     let principal: Principal | undefined;
     try {
-      principal = await keys.authenticate(match[1]!);
+      principal = recalled ?? (recalled === null ? undefined : await keys.authenticate(token));
     } catch (error) {
       // The database failed, not the caller: that costs no budget.
       unit?.release();
