@@ -14,7 +14,7 @@ import { buildApp } from '../src/app.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { type Database, openDatabase } from '../src/db/client.js';
 import { DataDirLockedError } from '../src/db/data-dir-lock.js';
-import { checkCharacter } from '../src/households/id-numbers.js';
+import { fictitiousIdNumbers } from './fictitious-ids.js';
 import { resolveIdHashKey } from '../src/secrets.js';
 
 type Send = (method: 'GET' | 'POST', url: string, body: unknown, token: string) => Promise<{ status: number; text: string }>;
@@ -101,20 +101,7 @@ async function api<T = any>(method: 'GET' | 'POST', url: string, body?: unknown,
 
 const run = `${Date.now().toString(36)}`;
 const code = (prefix: string) => `${prefix}-${run}`;
-/**
- * Fictitious but valid ID numbers, none used by an earlier run (the ledger refuses an ID number twice): the
- * region's last two digits, the sequence number and the birth date's offset come from the run's start
- * second, one-to-one over eleven years; household i is born 12 years after household i - 1, so one run's
- * households never share a number with another run's either.
- */
-const runSecond = Math.floor(Date.now() / 1000);
-const idNumber = (i: number) => {
-  const region = `5107${String(1 + (runSecond % 99)).padStart(2, '0')}`;
-  const seq = String(Math.floor(runSecond / 99) % 1000).padStart(3, '0');
-  const birth = new Date(Date.UTC(1950 + 12 * i, 0, 1) + (Math.floor(runSecond / 99_000) % 3650) * 86_400_000);
-  const body = `${region}${birth.toISOString().slice(0, 10).replaceAll('-', '')}${seq}`;
-  return body + checkCharacter(body);
-};
+const idNumber = fictitiousIdNumbers();
 const table = (rows: string[][]) => {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...r[i]!].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 2 : 1), 0))));
   for (const r of rows) {

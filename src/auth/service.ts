@@ -185,17 +185,18 @@ export function createApiKeyService(db: Db, options: { envAdminToken?: string; l
   return {
     issue,
 
-    /** How many times authenticate() has read the database since the service started. */
+    /** How many times lookUp() has read the database since the service started. */
     get lookups() {
       return lookups;
     },
 
     recall,
 
-    /** The principal behind a bearer token, or undefined for an unknown, revoked or expired one. */
-    async authenticate(token: string): Promise<Principal | undefined> {
-      const recalled = recall(token);
-      if (recalled !== undefined) return recalled ?? undefined;
+    /**
+     * The principal behind a bearer token, from the database, or undefined for an unknown, revoked or expired
+     * one; for a token that recall() could not answer.
+     */
+    async lookUp(token: string): Promise<Principal | undefined> {
       const hash = hashToken(token);
       const isEnvAdmin = envAdminHash !== undefined && timingSafeEqual(Buffer.from(hash, 'hex'), envAdminHash);
       const generation = sync.generation;

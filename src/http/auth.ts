@@ -32,7 +32,7 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyService, budget?:
     }
     let principal: Principal | undefined;
     try {
-      principal = recalled ?? (recalled === null ? undefined : await keys.authenticate(token));
+      principal = recalled ?? (recalled === null ? undefined : await keys.lookUp(token));
     } catch (error) {
       // The database failed, not the caller: that costs no budget.
       unit?.release();

@@ -11,7 +11,7 @@
 // It writes nothing but the ledger records it creates (a fresh data folder is best) and exits 1 when the proxy
 // or the validator reported a violation of the document by an answer.
 import { randomUUID } from 'node:crypto';
-import { checkCharacter } from '../../src/households/id-numbers.js';
+import { fictitiousIdNumbers } from '../../scripts/fictitious-ids.js';
 import { checkResponse, openApiDocument } from '../helpers/openapi-validator.js';
 
 const base = process.env.PRISM_URL ?? 'http://127.0.0.1:4917';
@@ -97,14 +97,7 @@ async function ok(label: string, method: string, url: string, options: Options =
 
 const run = Date.now().toString(36);
 const code = (prefix: string) => `${prefix}-${run}`;
-const runSecond = Math.floor(Date.now() / 1000);
-const idNumber = (i: number) => {
-  const region = `5107${String(1 + (runSecond % 99)).padStart(2, '0')}`;
-  const seq = String(Math.floor(runSecond / 99) % 1000).padStart(3, '0');
-  const birth = new Date(Date.UTC(1950 + 12 * i, 0, 1) + (Math.floor(runSecond / 99_000) % 3650) * 86_400_000);
-  const body = `${region}${birth.toISOString().slice(0, 10).replaceAll('-', '')}${seq}`;
-  return body + checkCharacter(body);
-};
+const idNumber = fictitiousIdNumbers();
 const nobody = randomUUID();
 
 // ---- health ------------------------------------------------------------------------------------------------

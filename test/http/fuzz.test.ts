@@ -366,6 +366,18 @@ function controlCharacterTargets(doc: Document): Target[] {
   return targets;
 }
 
+/** Sends a case as the admin, and the answer's body parsed as a problem (undefined when it is not JSON). */
+async function send(t: TestApp, c: Case) {
+  const response = await t.app.inject({ method: c.method, url: c.url, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...c.headers }, ...(c.body === undefined ? {} : { payload: c.body }) });
+  let problem: any;
+  try {
+    problem = JSON.parse(response.body);
+  } catch {
+    problem = undefined;
+  }
+  return { response, problem };
+}
+
 const show = (c: Case) => JSON.stringify({ ...c, body: c.body && c.body.length > 300 ? `${c.body.slice(0, 300)}… (${c.body.length} chars)` : c.body });
 
 describe.each(backends)('fuzzing every route on $name', (backend) => {
@@ -396,13 +408,7 @@ describe.each(backends)('fuzzing every route on $name', (backend) => {
       const cases = fc.sample(requestsFor(route, validIds), { numRuns: perRoute, seed: SEED + r });
       for (const [i, c] of cases.entries()) {
         sent++;
-        const response = await t.app.inject({ method: c.method, url: c.url, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...c.headers }, ...(c.body === undefined ? {} : { payload: c.body }) });
-        let problem: any;
-        try {
-          problem = JSON.parse(response.body);
-        } catch {
-          problem = undefined;
-        }
+        const { response, problem } = await send(t, c);
         const contentType = String(response.headers['content-type'] ?? '');
         const ok =
           response.statusCode >= 400 &&
@@ -437,13 +443,7 @@ describe.each(backends)('fuzzing every route on $name', (backend) => {
     const failures: string[] = [];
     const check = async ({ target, bad }: (typeof cases)[number]) => {
       const c = target.request(bad);
-      const response = await t.app.inject({ method: c.method, url: c.url, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...c.headers }, ...(c.body === undefined ? {} : { payload: c.body }) });
-      let problem: any;
-      try {
-        problem = JSON.parse(response.body);
-      } catch {
-        problem = undefined;
-      }
+      const { response, problem } = await send(t, c);
       const named = (problem?.errors ?? []).some((e: { in: string; path: string }) => e.in === target.in && e.path === target.pointer(bad));
       const ok =
         response.statusCode === 400 &&
