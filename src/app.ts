@@ -24,6 +24,7 @@ import { insuranceRoutes } from './insurance/routes.js';
 import { createHouseholdService } from './households/service.js';
 import { healthRoutes } from './http/health.js';
 import { createWriter } from './http/idempotency.js';
+import { createPostingGroups } from './ledger/group.js';
 import { registerNameMasking } from './http/privacy.js';
 import { registerProtection } from './http/protection.js';
 import { registerReplicaReads } from './http/replica.js';
@@ -68,13 +69,15 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   app.removeContentTypeParser('text/plain');
 
   const clock = () => today(config.LEDGER_TIMEZONE);
+  const postingGroups = createPostingGroups(database.db);
   const ctx: AppContext = {
     config,
     database,
     funds: createFundService(database.db),
     households: createHouseholdService(database.db, { idHashKey, riskCauses: config.LEDGER_RISK_CAUSES, today: clock }),
     apiKeys: createApiKeyService(database.db, { envAdminToken: config.LEDGER_ADMIN_TOKEN, listenVia: database.listenVia }),
-    write: createWriter(database.db),
+    write: createWriter(postingGroups),
+    postingGroups,
     today: clock,
   };
 

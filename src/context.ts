@@ -4,6 +4,7 @@ import type { Database } from './db/client.js';
 import type { FundService } from './funds/service.js';
 import type { HouseholdService } from './households/service.js';
 import type { Writer } from './http/idempotency.js';
+import type { PostingGroups } from './ledger/group.js';
 
 /** What route plugins are given: the services, the one way to write, and the ledger's clock. */
 export interface AppContext {
@@ -13,6 +14,8 @@ export interface AppContext {
   households: HouseholdService;
   apiKeys: ApiKeyService;
   write: Writer;
+  /** Where every write waits for its group (src/ledger/group.ts): the writer's, and its figures. */
+  postingGroups: PostingGroups;
   /** Today's accounting date in the ledger's time zone. */
   today(): string;
 }

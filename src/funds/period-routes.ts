@@ -59,7 +59,7 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       params: s.periodParams,
       response: { 200: s.periodWithBalances, ...problems('period_not_ended', 'invalid_state') },
     },
-    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => periods.closePeriod(tx, req.params.fundId, req.params.period, req.principal.id)),
+    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => periods.closePeriod(tx, req.params.fundId, req.params.period, req.principal.id), { alone: true }),
   });
 
   app.post('/v1/funds/:fundId/periods/:period/reopen', {
@@ -74,7 +74,7 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       response: { 200: s.periodWithBalances, ...problems('invalid_state') },
     },
     handler: (req, reply) =>
-      ctx.write(req, reply, 200, (tx) => periods.reopenPeriod(tx, req.params.fundId, req.params.period, req.body.reason, req.principal.id)),
+      ctx.write(req, reply, 200, (tx) => periods.reopenPeriod(tx, req.params.fundId, req.params.period, req.body.reason, req.principal.id), { alone: true }),
   });
 
   app.get('/v1/funds/:fundId/verify', {

@@ -65,6 +65,6 @@ export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
       body: csvBody,
       response: { 200: importReport, ...problems('import_failed') },
     },
-    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => importer.run(tx, req.body, { actor: req.principal.id, reach: req.principal.reach })),
+    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => importer.run(tx, req.body, { actor: req.principal.id, reach: req.principal.reach }), { alone: true }),
   });
 };

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Db, Executor } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
 
 /**
@@ -80,10 +80,9 @@ function entry(request: FastifyRequest, fields: { status: number; outcome: Audit
   };
 }
 
-/** Appends a successful write's row; called by the writer inside the write's own transaction. */
-export async function recordSuccess(tx: Executor, request: FastifyRequest, status: number, answer: unknown, replayed = false) {
-  await tx.insert(auditLog).values(entry(request, { status, outcome: 'succeeded', answer, replayed }));
-}
+/** A successful write's row, written by its posting group (src/ledger/group.ts) in the write's own transaction. */
+export const successRow = (request: FastifyRequest, status: number, answer: unknown, replayed: boolean) =>
+  entry(request, { status, outcome: 'succeeded', answer, replayed });
 
 /** Tells the hook that the row is committed with the change (call after the commit, not before). */
 export const markRecorded = (request: FastifyRequest) => recorded.add(request);

@@ -159,11 +159,10 @@ async function insertLinks(tx: Tx, links: ChainLink[]): Promise<void> {
 }
 
 /**
- * Links just-posted transactions, in posting order, onto the chain of every fund each touches; their
- * heads are locked. One statement for all the links and heads, which ends with `select` (a query of the
- * caller's, run in the same round trip) and returns its rows.
+ * The links of just-posted transactions, in posting order, onto the chain of every fund each touches
+ * (their heads locked), as the parts of a WITH list: the links inserted and the heads moved.
  */
-export async function linkTransactions<Row>(tx: Tx, locked: Map<string, ChainHead>, posted: PostedTransaction[], select: SQL): Promise<Row[]> {
+export function linkParts(locked: Map<string, ChainHead>, posted: readonly PostedTransaction[]): SQL[] {
   const heads = new Map([...locked].map(([fundId, head]) => [fundId, { ...head }]));
   const links: ChainLink[] = [];
   for (const t of posted) {
@@ -177,20 +176,26 @@ export async function linkTransactions<Row>(tx: Tx, locked: Map<string, ChainHea
     }
   }
   const moved = [...heads.values()].filter((h) => h.length !== locked.get(h.fundId)!.length);
-  return rows<Row>(
-    tx,
-    sql`with links as (
+  return [
+    sql`links as (
           insert into transaction_chain (fund_id, position, transaction_id, previous_hash, hash)
           select * from unnest(${sql.param(links.map((l) => l.fundId))}::uuid[], ${sql.param(links.map((l) => l.position))}::bigint[],
                                ${sql.param(links.map((l) => l.transactionId))}::uuid[], ${sql.param(links.map((l) => l.previousHash))}::text[],
-                               ${sql.param(links.map((l) => l.hash))}::text[])),
-        heads as (
+                               ${sql.param(links.map((l) => l.hash))}::text[]))`,
+    sql`chain_heads as (
           update fund_chains c set length = v.length, head_hash = v.head_hash
             from unnest(${sql.param(moved.map((h) => h.fundId))}::uuid[], ${sql.param(moved.map((h) => h.length))}::bigint[],
                         ${sql.param(moved.map((h) => h.headHash))}::text[]) as v(fund_id, length, head_hash)
-           where c.fund_id = v.fund_id)
-        ${select}`,
-  );
+           where c.fund_id = v.fund_id)`,
+  ];
+}
+
+/**
+ * Links just-posted transactions onto their funds' chains (heads locked) in one statement, which ends
+ * with `select` (a query of the caller's, run in the same round trip) and returns its rows.
+ */
+export async function linkTransactions<Row>(tx: Tx, locked: Map<string, ChainHead>, posted: PostedTransaction[], select: SQL): Promise<Row[]> {
+  return rows<Row>(tx, sql`with ${sql.join(linkParts(locked, posted), sql`, `)} ${select}`);
 }
 
 export interface ChainBreak {

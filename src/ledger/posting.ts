@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.js';
-import { recordEvents } from '../events/outbox.js';
+import { type EventInput, recordEvents } from '../events/outbox.js';
 import { DomainError } from '../errors.js';
 import { type AccountType, type Direction, signedEffect } from './accounts.js';
 import { enlist } from './commit.js';
@@ -54,9 +54,232 @@ export interface LockedAccount {
   fund_status: string;
 }
 
+/** An account as a posting decides against it: its locked row and its running figures in this database transaction. */
+export interface HeldAccount {
+  row: LockedAccount;
+  balance: Money;
+  debit: Money;
+  credit: Money;
+}
+
+export const holdAccounts = (locked: readonly LockedAccount[]): Map<string, HeldAccount> =>
+  new Map(
+    locked.map((a) => [a.id, { row: a, balance: new Money(a.balance), debit: new Money(a.debit_total), credit: new Money(a.credit_total) }]),
+  );
+
+/** Locks account rows (with their fund's status) in ascending id order: the one lock order of the ledger. */
+export async function lockAccounts(tx: Tx, accountIds: readonly string[]): Promise<LockedAccount[]> {
+  if (!accountIds.length) return [];
+  return rows<LockedAccount>(
+    tx,
+    sql`select a.id, a.code, a.role, a.fund_id, a.type, a.no_overdraft, a.balance, a.debit_total, a.credit_total, f.status as fund_status
+        from accounts a join funds f on f.id = a.fund_id
+        where a.id = any(${sql.param([...accountIds])}::uuid[])
+        order by a.id
+        for update of a`,
+  );
+}
+
+export interface PostingOptions {
+  reversal?: { of: string; reason: string };
+  /** A rule of the caller's about the accounts, checked under their locks before anything is written. */
+  checkAccounts?: (accounts: readonly LockedAccount[]) => void;
+}
+
+/** A posting decided against locked accounts, not yet written: what writePostings needs. */
+export interface DecidedPosting {
+  id: string;
+  input: PostingInput;
+  actor: string;
+  reversal?: { of: string; reason: string };
+  lines: { line: ParsedLine; lineNo: number; fundId: string; balanceAfter: Money }[];
+  /** Each touched account's figures before and after this posting. */
+  moves: { accountId: string; before: { debit: Money; credit: Money }; after: { balance: Money; debit: Money; credit: Money } }[];
+}
+
+/** The account ids a posting would touch, sorted; throws what validation throws. */
+export function accountsOf(input: PostingInput, ctx: PostingContext): string[] {
+  return [...new Set(validate(input, ctx).map((l) => l.accountId))].sort();
+}
+
 /**
- * Posts one balanced transaction inside the caller's ledger transaction (inLedgerTransaction,
- * commit.ts), so a business record and its money commit together or not at all. Invariants kept:
+ * Decides one posting in memory against accounts this database transaction holds locked, in the order
+ * of the checks a caller sees: validation, unknown accounts, the caller's rule, closed funds, balance per
+ * fund, overdraft. Accepted, it moves the held figures (the next posting decides against them); refused,
+ * it throws and moves nothing. Both postTransaction and a posting group (group.ts) decide here.
+ */
+export function decidePosting(
+  input: PostingInput,
+  ctx: PostingContext,
+  held: Map<string, HeldAccount>,
+  options: PostingOptions = {},
+): DecidedPosting {
+  const lines = validate(input, ctx);
+  const accountIds = [...new Set(lines.map((l) => l.accountId))].sort();
+  const missing = accountIds.filter((id) => !held.has(id));
+  if (missing.length) {
+    throw new DomainError('unknown_account', `No account with id ${missing.join(', ')}.`, { accountIds: missing });
+  }
+  const accounts = accountIds.map((id) => held.get(id)!);
+  const byId = new Map(accounts.map((a) => [a.row.id, a.row]));
+  options.checkAccounts?.(accounts.map((a) => a.row));
+  const closed = accounts.find((a) => a.row.fund_status !== 'active');
+  if (closed) throw new DomainError('fund_closed', `Fund ${closed.row.fund_id} is closed and takes no postings.`);
+  assertBalancedPerFund(lines, byId);
+
+  const running = new Map(accounts.map((a) => [a.row.id, { balance: a.balance, debit: a.debit, credit: a.credit }]));
+  const decidedLines = lines.map((line, index) => {
+    const account = running.get(line.accountId)!;
+    const type = byId.get(line.accountId)!.type;
+    account.balance = account.balance.plus(signedEffect(type, line.direction, line.amount));
+    if (line.direction === 'debit') account.debit = account.debit.plus(line.amount);
+    else account.credit = account.credit.plus(line.amount);
+    return { line, lineNo: index + 1, fundId: byId.get(line.accountId)!.fund_id, balanceAfter: account.balance };
+  });
+
+  const overdrawn = accounts.filter((a) => a.row.no_overdraft && running.get(a.row.id)!.balance.isNegative());
+  if (overdrawn.length) {
+    throw new DomainError(
+      'insufficient_funds',
+      overdrawn
+        .map((a) => `Account ${a.row.id} has ${formatMoney(a.balance)}; this transaction would leave ${formatMoney(running.get(a.row.id)!.balance)}.`)
+        .join(' '),
+      {
+        accounts: overdrawn.map((a) => ({
+          accountId: a.row.id,
+          balance: formatMoney(a.balance),
+          shortfall: formatMoney(running.get(a.row.id)!.balance.negated()),
+        })),
+      },
+    );
+  }
+
+  const moves = accounts.map((a) => ({ accountId: a.row.id, before: { debit: a.debit, credit: a.credit }, after: running.get(a.row.id)! }));
+  for (const a of accounts) Object.assign(a, running.get(a.row.id)!);
+  return { id: randomUUID(), input, actor: ctx.actor, reversal: options.reversal, lines: decidedLines, moves };
+}
+
+/**
+ * The writing of decided postings, in the order decided, as the parts of ONE statement's WITH list however
+ * many postings (arrays, unnested: a fixed number of parameters): `vouchers` (returning id, seq,
+ * created_at), their lines with running balances, each account's final figures and the day totals. With
+ * `numbers` (drawn in ascending order, one per posting) the vouchers take them; else the ledger's
+ * sequence numbers them as they are inserted.
+ */
+export function postingParts(decided: readonly DecidedPosting[], numbers?: readonly number[]): SQL[] {
+  const lines = decided.flatMap((d) => d.lines.map((l) => ({ ...l, transactionId: d.id, date: d.input.date })));
+  // Each account's last figures, and its movement per day summed over the postings (one row per key:
+  // an upsert may not touch a row twice).
+  const finals = new Map<string, { balance: Money; debit: Money; credit: Money }>();
+  const days = new Map<string, { accountId: string; date: string; debit: Money; credit: Money }>();
+  for (const d of decided) {
+    for (const m of d.moves) {
+      finals.set(m.accountId, m.after);
+      const key = `${m.accountId} ${d.input.date}`;
+      const day = days.get(key) ?? { accountId: m.accountId, date: d.input.date, debit: new Money(0), credit: new Money(0) };
+      day.debit = day.debit.plus(m.after.debit.minus(m.before.debit));
+      day.credit = day.credit.plus(m.after.credit.minus(m.before.credit));
+      days.set(key, day);
+    }
+  }
+  const accounts = [...finals];
+  const dayRows = [...days.values()];
+  const voucherRows = sql`unnest(${sql.param(decided.map((d) => d.id))}::uuid[], ${sql.param(decided.map((d) => d.input.date))}::date[],
+                        ${sql.param(decided.map((d) => d.input.description))}::text[], ${sql.param(decided.map((d) => d.input.reference ?? null))}::text[],
+                        ${sql.param(decided.map((d) => d.reversal?.of ?? null))}::uuid[], ${sql.param(decided.map((d) => d.reversal?.reason ?? null))}::text[],
+                        ${sql.param(decided.map((d) => d.actor))}::text[], ${sql.param(numbers ? [...numbers] : decided.map(() => null))}::bigint[])
+                 with ordinality as v(id, date, description, reference, reverses, reason, created_by, seq, n)`;
+  return [
+    numbers
+      ? sql`vouchers as (
+          insert into transactions (id, seq, date, description, reference, reverses_transaction_id, reversal_reason, created_by)
+          overriding system value
+          select v.id, v.seq, v.date, v.description, v.reference, v.reverses, v.reason, v.created_by from ${voucherRows} order by v.n
+          returning id, seq, created_at)`
+      : sql`vouchers as (
+          insert into transactions (id, date, description, reference, reverses_transaction_id, reversal_reason, created_by)
+          select v.id, v.date, v.description, v.reference, v.reverses, v.reason, v.created_by from ${voucherRows} order by v.n
+          returning id, seq, created_at)`,
+    sql`lines as (
+          insert into transaction_lines (transaction_id, line_no, account_id, fund_id, direction, amount, memo, date, balance_after)
+          select v.transaction_id, v.line_no, v.account_id, v.fund_id, v.direction, v.amount, v.memo, v.date, v.balance_after
+            from unnest(${sql.param(lines.map((l) => l.transactionId))}::uuid[], ${sql.param(lines.map((l) => l.lineNo))}::int[],
+                        ${sql.param(lines.map((l) => l.line.accountId))}::uuid[], ${sql.param(lines.map((l) => l.fundId))}::uuid[],
+                        ${sql.param(lines.map((l) => l.line.direction))}::text[], ${sql.param(lines.map((l) => formatMoney(l.line.amount)))}::numeric[],
+                        ${sql.param(lines.map((l) => l.line.memo ?? null))}::text[], ${sql.param(lines.map((l) => l.date))}::date[],
+                        ${sql.param(lines.map((l) => formatMoney(l.balanceAfter)))}::numeric[])
+                 with ordinality as v(transaction_id, line_no, account_id, fund_id, direction, amount, memo, date, balance_after, n)
+           order by v.n)`,
+    sql`balances as (
+          update accounts a set balance = v.balance, debit_total = v.debit_total, credit_total = v.credit_total
+            from unnest(${sql.param(accounts.map(([id]) => id))}::uuid[], ${sql.param(accounts.map(([, f]) => formatMoney(f.balance)))}::numeric[],
+                        ${sql.param(accounts.map(([, f]) => formatMoney(f.debit)))}::numeric[],
+                        ${sql.param(accounts.map(([, f]) => formatMoney(f.credit)))}::numeric[]) as v(id, balance, debit_total, credit_total)
+           where a.id = v.id)`,
+    sql`days as (
+          insert into account_daily_totals as d (account_id, date, debit_total, credit_total)
+          select * from unnest(${sql.param(dayRows.map((r) => r.accountId))}::uuid[], ${sql.param(dayRows.map((r) => r.date))}::date[],
+                               ${sql.param(dayRows.map((r) => formatMoney(r.debit)))}::numeric[],
+                               ${sql.param(dayRows.map((r) => formatMoney(r.credit)))}::numeric[])
+          on conflict (account_id, date) do update
+            set debit_total = d.debit_total + excluded.debit_total, credit_total = d.credit_total + excluded.credit_total)`,
+  ];
+}
+
+/** The postings as written: the answer is built from what was written, not read back. */
+export function postedFrom(decided: readonly DecidedPosting[], numbers: readonly number[], createdAt: string): PostedTransaction[] {
+  return decided.map((d, i) => ({
+    id: d.id,
+    number: numbers[i]!,
+    date: d.input.date,
+    description: d.input.description,
+    reference: d.input.reference ?? null,
+    reversesTransactionId: d.reversal?.of ?? null,
+    reversedByTransactionId: null,
+    reversalReason: d.reversal?.reason ?? null,
+    createdBy: d.actor,
+    createdAt,
+    lines: d.lines.map(({ line, lineNo, fundId, balanceAfter }) => ({
+      lineNo,
+      accountId: line.accountId,
+      fundId,
+      direction: line.direction,
+      amount: formatMoney(line.amount),
+      memo: line.memo ?? null,
+      balanceAfter: formatMoney(balanceAfter),
+    })),
+  }));
+}
+
+/** Writes decided postings in one statement, numbered by the ledger's sequence in the order decided. */
+export async function writePostings(tx: Tx, decided: readonly DecidedPosting[]): Promise<PostedTransaction[]> {
+  if (!decided.length) return [];
+  const written = await rows<{ id: string; seq: string | number; created_at: string }>(
+    tx,
+    sql`with ${sql.join(postingParts(decided), sql`, `)}
+        select id, seq, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at from vouchers`,
+  );
+  const byId = new Map(written.map((w) => [w.id, w]));
+  const numbers = decided.map((d) => Number(byId.get(d.id)!.seq));
+  for (let i = 1; i < numbers.length; i++) {
+    // An invariant, not a user's error: the chain links in decided order, and numbers are read as posting order.
+    if (numbers[i]! <= numbers[i - 1]!) throw new Error(`voucher numbers out of decided order: ${numbers.join(', ')}`);
+  }
+  return postedFrom(decided, numbers, written[0]!.created_at);
+}
+
+export const postedEvents = (posted: PostedTransaction): EventInput[] =>
+  [...new Set(posted.lines.map((l) => l.fundId))].map((fundId) => ({
+    type: 'transaction.posted' as const,
+    fundId,
+    subjectId: posted.id,
+    payload: { transactionId: posted.id, number: posted.number, date: posted.date, reversesTransactionId: posted.reversesTransactionId },
+  }));
+
+/**
+ * Posts one balanced transaction inside the caller's ledger transaction (inLedgerTransaction or a posting
+ * group's, commit.ts / group.ts), so a business record and its money commit together or not at all.
+ * Invariants kept:
  *  - debits equal credits within every fund the transaction touches;
  *  - each touched account's stored balance and totals move by exactly its lines, and each line stores
  *    the balance after it;
@@ -68,169 +291,33 @@ export interface LockedAccount {
  *    Some operations lock their accounts before calling here (to refuse with figures first); a head
  *    serialises the postings of its fund only.
  */
-export async function postTransaction(
-  tx: Tx,
-  input: PostingInput,
-  ctx: PostingContext,
-  options: {
-    reversal?: { of: string; reason: string };
-    /** A rule of the caller's about the accounts, checked under their locks before anything is written. */
-    checkAccounts?: (accounts: readonly LockedAccount[]) => void;
-  } = {},
-): Promise<PostedTransaction> {
+export async function postTransaction(tx: Tx, input: PostingInput, ctx: PostingContext, options: PostingOptions = {}): Promise<PostedTransaction> {
+  const held = holdAccounts(await lockAccounts(tx, accountsOf(input, ctx)));
   const { reversal } = options;
-  const lines = validate(input, ctx);
-  const accountIds = [...new Set(lines.map((l) => l.accountId))].sort();
-
-  const locked = await rows<LockedAccount>(
-    tx,
-    sql`select a.id, a.code, a.role, a.fund_id, a.type, a.no_overdraft, a.balance, a.debit_total, a.credit_total, f.status as fund_status
-        from accounts a join funds f on f.id = a.fund_id
-        where a.id in (${sql.join(
-          accountIds.map((id) => sql`${id}::uuid`),
-          sql`, `,
-        )})
-        order by a.id
-        for update of a`,
-  );
-  const byId = new Map(locked.map((a) => [a.id, a]));
-  const missing = accountIds.filter((id) => !byId.has(id));
-  if (missing.length) {
-    throw new DomainError('unknown_account', `No account with id ${missing.join(', ')}.`, { accountIds: missing });
-  }
-  options.checkAccounts?.(locked);
-  const closed = locked.find((a) => a.fund_status !== 'active');
-  if (closed) throw new DomainError('fund_closed', `Fund ${closed.fund_id} is closed and takes no postings.`);
-
-  assertBalancedPerFund(lines, byId);
-
-  const fundIds = [...new Set(locked.map((a) => a.fund_id))];
-
   if (reversal) {
     // Checked under the account locks, which every reversal of the same transaction also takes.
-    const existing = await rows<{ id: string }>(
-      tx,
-      sql`select id from transactions where reverses_transaction_id = ${reversal.of}`,
-    );
+    const existing = await rows<{ id: string }>(tx, sql`select id from transactions where reverses_transaction_id = ${reversal.of}`);
     if (existing[0]) {
       throw new DomainError('already_reversed', `Transaction ${reversal.of} was already reversed by ${existing[0].id}.`, {
         reversedByTransactionId: existing[0].id,
       });
     }
   }
-
-  const state = new Map(
-    locked.map((a) => [
-      a.id,
-      { type: a.type, balance: new Money(a.balance), debit: new Money(a.debit_total), credit: new Money(a.credit_total) },
-    ]),
-  );
-  const lineRows = lines.map((line, index) => {
-    const account = state.get(line.accountId)!;
-    account.balance = account.balance.plus(signedEffect(account.type, line.direction, line.amount));
-    if (line.direction === 'debit') account.debit = account.debit.plus(line.amount);
-    else account.credit = account.credit.plus(line.amount);
-    return { line, index, balanceAfter: account.balance };
-  });
-
-  const overdrawn = locked.filter((a) => a.no_overdraft && state.get(a.id)!.balance.isNegative());
-  if (overdrawn.length) {
-    throw new DomainError(
-      'insufficient_funds',
-      overdrawn
-        .map((a) => `Account ${a.id} has ${formatMoney(new Money(a.balance))}; this transaction would leave ${formatMoney(state.get(a.id)!.balance)}.`)
-        .join(' '),
-      {
-        accounts: overdrawn.map((a) => ({
-          accountId: a.id,
-          balance: formatMoney(new Money(a.balance)),
-          shortfall: formatMoney(state.get(a.id)!.balance.negated()),
-        })),
-      },
-    );
-  }
-
-  const id = randomUUID();
-  const funds = lineRows.map(({ line }) => byId.get(line.accountId)!.fund_id);
-  const touched = locked.map((a) => ({ id: a.id, before: a, after: state.get(a.id)! }));
-  // One statement, a fixed number of parameters however many lines (arrays, unnested): the voucher,
-  // its lines with their running balances, the accounts' balances and the day's totals.
-  const [written] = await rows<{ seq: string | number; created_at: string }>(
-    tx,
-    sql`with voucher as (
-          insert into transactions (id, date, description, reference, reverses_transaction_id, reversal_reason, created_by)
-          values (${id}::uuid, ${input.date}::date, ${input.description}, ${input.reference ?? null}, ${reversal?.of ?? null}::uuid,
-                  ${reversal?.reason ?? null}, ${ctx.actor})
-          returning seq, created_at),
-        lines as (
-          insert into transaction_lines (transaction_id, line_no, account_id, fund_id, direction, amount, memo, date, balance_after)
-          select ${id}::uuid, v.line_no, v.account_id, v.fund_id, v.direction, v.amount, v.memo, ${input.date}::date, v.balance_after
-            from unnest(${sql.param(lineRows.map((r) => r.index + 1))}::int[], ${sql.param(lineRows.map((r) => r.line.accountId))}::uuid[],
-                        ${sql.param(funds)}::uuid[], ${sql.param(lineRows.map((r) => r.line.direction))}::text[],
-                        ${sql.param(lineRows.map((r) => formatMoney(r.line.amount)))}::numeric[],
-                        ${sql.param(lineRows.map((r) => r.line.memo ?? null))}::text[],
-                        ${sql.param(lineRows.map((r) => formatMoney(r.balanceAfter)))}::numeric[])
-                 with ordinality as v(line_no, account_id, fund_id, direction, amount, memo, balance_after, n)
-           order by v.n),
-        balances as (
-          update accounts a set balance = v.balance, debit_total = v.debit_total, credit_total = v.credit_total
-            from unnest(${sql.param(touched.map((t) => t.id))}::uuid[], ${sql.param(touched.map((t) => formatMoney(t.after.balance)))}::numeric[],
-                        ${sql.param(touched.map((t) => formatMoney(t.after.debit)))}::numeric[],
-                        ${sql.param(touched.map((t) => formatMoney(t.after.credit)))}::numeric[]) as v(id, balance, debit_total, credit_total)
-           where a.id = v.id),
-        days as (
-          insert into account_daily_totals as d (account_id, date, debit_total, credit_total)
-          select v.id, ${input.date}::date, v.debit, v.credit
-            from unnest(${sql.param(touched.map((t) => t.id))}::uuid[],
-                        ${sql.param(touched.map((t) => formatMoney(t.after.debit.minus(t.before.debit_total))))}::numeric[],
-                        ${sql.param(touched.map((t) => formatMoney(t.after.credit.minus(t.before.credit_total))))}::numeric[]) as v(id, debit, credit)
-          on conflict (account_id, date) do update
-            set debit_total = d.debit_total + excluded.debit_total, credit_total = d.credit_total + excluded.credit_total)
-        select seq, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at from voucher`,
-  );
-
-  // The answer is what was written, not read back: every field is known here.
-  const posted: PostedTransaction = {
-    id,
-    number: Number(written!.seq),
-    date: input.date,
-    description: input.description,
-    reference: input.reference ?? null,
-    reversesTransactionId: reversal?.of ?? null,
-    reversedByTransactionId: null,
-    reversalReason: reversal?.reason ?? null,
-    createdBy: ctx.actor,
-    createdAt: written!.created_at,
-    lines: lineRows.map(({ line, index, balanceAfter }) => ({
-      lineNo: index + 1,
-      accountId: line.accountId,
-      fundId: byId.get(line.accountId)!.fund_id,
-      direction: line.direction,
-      amount: formatMoney(line.amount),
-      memo: line.memo ?? null,
-      balanceAfter: formatMoney(balanceAfter),
-    })),
-  };
-  await recordEvents(
-    tx,
-    fundIds.map((fundId) => ({
-      type: 'transaction.posted',
-      fundId,
-      subjectId: id,
-      payload: { transactionId: id, number: posted.number, date: posted.date, reversesTransactionId: posted.reversesTransactionId },
-    })),
-  );
+  const [posted] = await writePostings(tx, [decidePosting(input, ctx, held, options)]);
+  await recordEvents(tx, postedEvents(posted!));
   // Linked onto the funds' chains, after the period check, at the end of the ledger transaction (commit.ts).
-  enlist(tx, posted);
-  return posted;
+  enlist(tx, posted!);
+  return posted!;
 }
 
-interface ParsedLine {
+export interface ParsedLine {
   accountId: string;
   direction: Direction;
   amount: Money;
   memo?: string | null;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Checks everything that needs no database; the HTTP schemas check the same, this guards other callers. */
 function validate(input: PostingInput, ctx: PostingContext): ParsedLine[] {
@@ -243,6 +330,8 @@ function validate(input: PostingInput, ctx: PostingContext): ParsedLine[] {
   if (!Array.isArray(input.lines) || input.lines.length < 2) throw fail('lines: a transaction has at least two lines.');
   if (input.lines.length > LIMITS.linesPerTransaction) throw fail(`lines: at most ${LIMITS.linesPerTransaction} lines.`);
   return input.lines.map((line, i) => {
+    // Checked here and not left to the database: a posting group locks many postings' accounts in one statement.
+    if (typeof line.accountId !== 'string' || !UUID.test(line.accountId)) throw fail(`lines[${i}].accountId: not an account id (a UUID).`);
     if (line.direction !== 'debit' && line.direction !== 'credit') throw fail(`lines[${i}].direction: must be "debit" or "credit".`);
     if (line.memo && line.memo.length > LIMITS.memoLength) throw fail(`lines[${i}].memo: at most ${LIMITS.memoLength} characters.`);
     return { ...line, amount: parseAmount(line.amount, `lines[${i}].amount`) };

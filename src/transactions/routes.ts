@@ -21,7 +21,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       body: s.createTransactionBody,
       response: { 201: s.transaction, ...problems('unknown_account', 'unbalanced_transaction', 'date_in_future', 'reserved_for_operations', ...postingCodes) },
     },
-    handler: (req, reply) => ctx.write(req, reply, 201, (tx) => transactions.post(tx, req.body, req.principal.id)),
+    handler: (req, reply) => ctx.write(req, reply, 201, transactions.post(req.body, req.principal.id)),
   });
 
   app.get('/v1/transactions', {
@@ -38,6 +38,18 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       const items = await listTransactions(db, { fundId, from, to, limit, after: decodeCursor(req.query.cursor, 'number'), reach: req.principal.reach });
       return toPage(items, limit, (t) => t.number);
     },
+  });
+
+  app.get('/v1/posting-groups', {
+    config: { permission: 'admin' },
+    schema: {
+      operationId: 'getPostingGroups',
+      tags: ['transactions'],
+      summary: 'How this process has grouped the writes since it started (coalesced commits)',
+      querystring: s.noQuery,
+      response: { 200: s.postingGroups },
+    },
+    handler: async () => ctx.postingGroups.stats(),
   });
 
   app.get('/v1/transactions/:transactionId', {

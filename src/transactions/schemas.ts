@@ -64,3 +64,17 @@ export const reversalBody = z.strictObject({
   date: calendarDate.optional().meta({ description: 'Accounting date of the reversal; today when omitted' }),
 });
 
+
+export const noQuery = z.strictObject({});
+
+export const postingGroups = z
+  .object({
+    groups: z.number().int().meta({ description: 'Database transactions (groups) committed by this process since it started' }),
+    writes: z.number().int().meta({ description: 'Writes answered from those groups' }),
+    sizes: z.record(z.string(), z.number().int()).meta({
+      description: 'Groups by their number of writes: "1", "2-3", "4-7", "8-15", …',
+      examples: [{ '1': 12, '8-15': 840, '16-31': 3 }],
+    }),
+    split: z.number().int().meta({ description: 'Groups that failed as a whole and whose writes went again one per group' }),
+  })
+  .meta({ id: 'PostingGroups' });

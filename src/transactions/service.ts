@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.js';
 import { DomainError } from '../errors.js';
-import { type LockedAccount, type PostingInput, postTransaction } from '../ledger/posting.js';
+import type { PostingOrder } from '../ledger/group.js';
+import type { LockedAccount, PostingInput } from '../ledger/posting.js';
 import { type ReversalInput, reverseTransaction } from '../ledger/reversal.js';
 
 /**
@@ -50,8 +51,9 @@ export function createTransactionService(options: { today(): string }) {
   }
 
   return {
-    async post(tx: Tx, input: PostingInput, actor: string) {
-      return postTransaction(tx, input, context(actor), { checkAccounts: assertManualAccounts });
+    /** A hand-posted voucher, decided and written with its posting group (src/ledger/group.ts). */
+    post(input: PostingInput, actor: string): PostingOrder {
+      return { posting: input, context: context(actor), options: { checkAccounts: assertManualAccounts } };
     },
 
     async reverse(tx: Tx, transactionId: string, input: ReversalInput, actor: string) {

@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
 import { checkInvariants } from '../../src/ledger/invariants.js';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { realPostgres } from '../helpers/database.js';
+import { backends } from '../helpers/database.js';
 import { createFund, transfer } from '../helpers/fixtures.js';
 
-// PGlite has one connection: concurrency can only be shown on a real server.
-describe.skipIf(!realPostgres)('concurrent postings on real PostgreSQL', () => {
+// Simultaneous requests share posting groups (src/ledger/group.ts) on both databases; on PostgreSQL the
+// groups also race the operations' own transactions on the pool's other connections.
+describe.each(backends)('concurrent postings on $name', (backend) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp(realPostgres!);
+    t = await startApp(backend);
   });
   afterAll(() => t.close());
 
@@ -109,8 +110,50 @@ describe.skipIf(!realPostgres)('concurrent postings on real PostgreSQL', () => {
     expect(halfWritten).toEqual([]);
 
     expect(await checkInvariants(t.database.db)).toEqual([]);
+    // The chain links each group's postings in the order decided, which is voucher-number order.
+    const outOfOrder = await rows(
+      t.database.db,
+      sql`select c.position, t.seq from transaction_chain c join transactions t on t.id = c.transaction_id
+           where c.fund_id = ${f.fundId}
+          except all
+          select row_number() over (order by t.seq), t.seq from transaction_chain c join transactions t on t.id = c.transaction_id
+           where c.fund_id = ${f.fundId}`,
+    );
+    expect(outOfOrder).toEqual([]);
     const tb = await t.call('GET', `/v1/funds/${f.fundId}/trial-balance`);
     expect(tb.body.balanced).toBe(true);
     expect(tb.body.totals.debitTotal).toBe(tb.body.totals.creditTotal);
+  });
+
+  it('decides each posting of a group on its own: refusals beside acceptances, two requests with one key post once', async () => {
+    const f = await createFund(t);
+    await t.call('POST', '/v1/transactions', { body: transfer('2026-06-01', f.accounts.bank!, f.accounts.income!, '100.00') });
+    const before = (await t.call('GET', '/v1/posting-groups')).body;
+    const pay = (amount: string, description: string) => transfer('2026-06-02', f.accounts.expense!, f.accounts.bank!, amount, description);
+    const unknownAccount = '00000000-0000-4000-8000-000000000000';
+    const [keyedA, keyedB, tooMuch, unknown, ...small] = await Promise.all([
+      t.call('POST', '/v1/transactions', { body: pay('10.00', 'keyed'), headers: { 'idempotency-key': 'same-key-in-one-group' } }),
+      t.call('POST', '/v1/transactions', { body: pay('10.00', 'keyed'), headers: { 'idempotency-key': 'same-key-in-one-group' } }),
+      t.call('POST', '/v1/transactions', { body: pay('1000.00', 'too much') }),
+      t.call('POST', '/v1/transactions', { body: transfer('2026-06-02', unknownAccount, f.accounts.bank!, '1.00') }),
+      ...Array.from({ length: 8 }, (_, i) => t.call('POST', '/v1/transactions', { body: pay('5.00', `small ${i}`) })),
+    ]);
+    expect([keyedA!.status, keyedB!.status]).toEqual([201, 201]);
+    expect(keyedB!.body.id).toBe(keyedA!.body.id);
+    expect([keyedA!.headers['idempotent-replayed'], keyedB!.headers['idempotent-replayed']].filter(Boolean)).toEqual(['true']);
+    expect(tooMuch!.status).toBe(422);
+    expect(tooMuch!.body.code).toBe('insufficient_funds');
+    expect(unknown!.status).toBe(422);
+    expect(unknown!.body.code).toBe('unknown_account');
+    expect(small.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect((await t.call('GET', `/v1/accounts/${f.accounts.bank}`)).body.balance).toBe('50.00');
+    expect(await rows(t.database.db, sql`select id from transactions where description = 'keyed'`)).toHaveLength(1);
+
+    // Every write went through a group; on PostgreSQL they arrive while one is in flight and share the
+    // next (PGlite answers a lone group before inject() hands over the next request).
+    const after = (await t.call('GET', '/v1/posting-groups')).body;
+    expect(after.writes - before.writes).toBeGreaterThanOrEqual(11);
+    if (backend.name === 'postgres') expect(after.groups - before.groups).toBeLessThan(after.writes - before.writes);
+    expect(await checkInvariants(t.database.db)).toEqual([]);
   });
 });

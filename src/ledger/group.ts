@@ -1,0 +1,409 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { type Db, rows, type Tx } from '../db/client.js';
+import type { auditLog } from '../db/schema.js';
+import { DomainError } from '../errors.js';
+import type { EventInput } from '../events/outbox.js';
+import { linkParts, lockChains } from './chain.js';
+import { finishPostings, openPostings } from './commit.js';
+import { assertPostingsOpen, type ClosedThroughRow, closedThroughMap, closedThroughQuery } from './periods.js';
+import {
+  accountsOf, decidePosting, type DecidedPosting, holdAccounts, lockAccounts, postedEvents, postedFrom, postingParts, type PostingContext,
+  type PostingInput, type PostingOptions,
+} from './posting.js';
+
+/**
+ * Coalesced commits: the writes that arrive while a database transaction is in flight wait for the next
+ * one, and each group of them shares ONE database transaction and ONE commit. A write that finds nothing
+ * in flight starts a group at once, so a lone client never waits for company.
+ *
+ * A group is either posting orders (hand-posted vouchers) or operations (a dividend, a payment, … each
+ * with its business record), taken in arrival order. In one database transaction:
+ *  1. the group's Idempotency-Keys claimed in one statement (in key order); a key used before is answered
+ *     from its stored answer, or refused if the request differs;
+ *  2. orders (runOrders): the accounts of the whole group locked in one statement, in id order; each order
+ *     decided in memory, in arrival order, against the running balances — accepted or refused on its own,
+ *     with the refusal it would get alone; the funds' chain heads locked and the accepted vouchers
+ *     numbered; then ONE statement writes the vouchers, lines, balances, day totals, chain links,
+ *     events, idempotency answers and audit rows, and reads the funds' closed periods;
+ *     operations (runOperations): each runs its own statements under a savepoint, so a refusal undoes
+ *     only its own writes; then one statement for the outcomes; then the heads and links (commit.ts);
+ *  3. the commit. Every answer is sent after it, never before: an acknowledged write is durable, and a
+ *     refused one was never visible. The keys of refused writes are released (they may be retried).
+ *
+ * A group that fails as a whole before its commit (a constraint the checks did not foresee, a period
+ * closed meanwhile, a lost connection) was rolled back entirely; its writes go again one per group, so
+ * a good write is never refused for a bad neighbour. A group whose COMMIT fails is not retried: whether it
+ * committed is unknown, and each write is answered with the error (503 for a lost connection); a client
+ * that retries with its Idempotency-Key gets the original answer or a first posting, never a second.
+ *
+ * Limits: one group in flight per process (PGlite has one connection anyway; a second process runs
+ * groups of its own, the database's locks order them); at most GROUP_LIMITS.writes writes and
+ * GROUP_LIMITS.lines posting lines per group.
+ */
+export const GROUP_LIMITS = { writes: 500, lines: 20_000 } as const;
+
+/** The longest a group waits, under load, for the clients the group before it answered (see company()). */
+const GATHER_MS = 1;
+
+/** A hand-posted voucher: decided with its group, in memory, and written with the group's other postings. */
+export interface PostingOrder {
+  posting: PostingInput;
+  context: PostingContext;
+  options?: Pick<PostingOptions, 'checkAccounts'>;
+}
+
+export interface IdempotencyClaim {
+  owner: string;
+  key: string;
+  requestHash: string;
+}
+
+export type AuditRow = typeof auditLog.$inferInsert;
+
+export interface GroupJob<T> {
+  /** A posting order, or any work in the group's database transaction (an operation and its business record). */
+  work: PostingOrder | ((tx: Tx) => Promise<T>);
+  /** The answer's status, stored with the answer under the key. */
+  status: number;
+  claim?: IdempotencyClaim;
+  /** The audit row of the write's success (or replay), written with the group. */
+  trail(answer: unknown, status: number, replayed: boolean): AuditRow;
+  /** Runs in a database transaction of its own beside the groups: a long write (an import) or one that must not share (a period close). */
+  alone?: boolean;
+}
+
+export interface JobOutcome<T> {
+  answer: T;
+  status: number;
+  replayed: boolean;
+}
+
+export interface GroupStats {
+  groups: number;
+  writes: number;
+  /** Groups by their number of writes: "1", "2-3", "4-7", … */
+  sizes: Record<string, number>;
+  /** Groups that failed as a whole and were retried one write per group. */
+  split: number;
+}
+
+type Result = { ok: true; outcome: JobOutcome<unknown> } | { ok: false; error: unknown };
+
+interface Entry {
+  job: GroupJob<unknown>;
+  resolve(outcome: JobOutcome<unknown>): void;
+  reject(error: unknown): void;
+}
+
+const isOrder = (work: GroupJob<unknown>['work']): work is PostingOrder => typeof work !== 'function';
+
+const bucket = (n: number) => {
+  if (n === 1) return '1';
+  const low = 2 ** Math.floor(Math.log2(n));
+  return `${low}-${low * 2 - 1}`;
+};
+
+export type PostingGroups = ReturnType<typeof createPostingGroups>;
+
+export function createPostingGroups(db: Db) {
+  const queue: Entry[] = [];
+  let draining: Promise<void> | null = null;
+  // A key whose first request is still in a group: a second request with it waits, then replays its answer.
+  const inFlight = new Map<string, Promise<unknown>>();
+  const stats: GroupStats = { groups: 0, writes: 0, sizes: {}, split: 0 };
+
+  function enqueue<T>(job: GroupJob<T>): Promise<JobOutcome<T>> {
+    return new Promise<JobOutcome<T>>((resolve, reject) => {
+      const entry = { job, resolve, reject } as Entry;
+      if (job.alone) {
+        void runGroup([entry]);
+        return;
+      }
+      queue.push(entry);
+      if (gathering && queue.length >= gathering.want) gathering.resolve();
+      draining ??= drain();
+    });
+  }
+
+  async function drain(): Promise<void> {
+    let answered = 0;
+    while (queue.length) {
+      if (answered > 1 && queue.length < answered) await company(answered);
+      // A group is all posting orders or all operations, in arrival order.
+      const orders = isOrder(queue[0]!.job.work);
+      let lines = 0;
+      let n = 0;
+      while (n < queue.length && n < GROUP_LIMITS.writes && isOrder(queue[n]!.job.work) === orders) {
+        const work = queue[n]!.job.work;
+        lines += isOrder(work) ? (work.posting.lines?.length ?? 0) : 0;
+        if (n > 0 && lines > GROUP_LIMITS.lines) break;
+        n += 1;
+      }
+      answered = n;
+      await runGroup(queue.splice(0, n));
+    }
+    draining = null;
+  }
+
+  /**
+   * Under load, the clients a group just answered come back within a moment: waiting for them (until as
+   * many writes are queued, at most GATHER_MS) keeps groups large, where starting at once would send the
+   * one early arrival alone and the rest after it. After a group of one (a lone client) nothing waits.
+   */
+  let gathering: { want: number; resolve(): void } | null = null;
+  function company(want: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        gathering = null;
+        resolve();
+      }, GATHER_MS);
+      gathering = {
+        want,
+        resolve: () => {
+          clearTimeout(timer);
+          gathering = null;
+          resolve();
+        },
+      };
+    });
+  }
+
+  async function runGroup(entries: Entry[]): Promise<void> {
+    let committing = false;
+    let results: Result[];
+    try {
+      results = await db.transaction(async (tx) => {
+        const found = await (isOrder(entries[0]!.job.work) ? runOrders(tx, entries) : runOperations(tx, entries));
+        committing = true;
+        return found;
+      });
+    } catch (error) {
+      if (!committing && entries.length > 1) {
+        stats.split += 1;
+        for (const entry of entries) await runGroup([entry]);
+        return;
+      }
+      for (const entry of entries) entry.reject(error);
+      return;
+    }
+    stats.groups += 1;
+    stats.writes += entries.length;
+    const size = bucket(entries.length);
+    stats.sizes[size] = (stats.sizes[size] ?? 0) + 1;
+    results.forEach((result, i) => (result.ok ? entries[i]!.resolve(result.outcome) : entries[i]!.reject(result.error)));
+  }
+
+  /**
+   * A group of posting orders: accounts locked in one statement, every order decided in memory, the
+   * funds' chain heads locked and the vouchers numbered (after the head lock, so numbers follow chain
+   * order across processes too), then ONE statement for all the group writes — vouchers, lines,
+   * balances, day totals, links, events, idempotency answers, audit rows — which also reads the funds'
+   * closed periods (its snapshot is taken after the head lock: a close that committed meanwhile is seen).
+   */
+  async function runOrders(tx: Tx, entries: Entry[]): Promise<Result[]> {
+    const results: (Result | undefined)[] = new Array(entries.length);
+    const replays = await claimKeys(tx, entries, results);
+    const orders = entries.map(({ job }) => job.work as PostingOrder);
+    const ids = new Set<string>();
+    orders.forEach((order, i) => {
+      if (results[i] || replays.has(i)) return;
+      try {
+        for (const id of accountsOf(order.posting, order.context)) ids.add(id);
+      } catch (error) {
+        results[i] = { ok: false, error };
+      }
+    });
+    const held = holdAccounts(await lockAccounts(tx, [...ids].sort()));
+    const decided: { index: number; posting: DecidedPosting }[] = [];
+    orders.forEach((order, i) => {
+      const replay = replays.get(i);
+      if (replay) results[i] = { ok: true, outcome: replay };
+      if (results[i]) return;
+      try {
+        decided.push({ index: i, posting: decidePosting(order.posting, order.context, held, order.options) });
+      } catch (error) {
+        results[i] = { ok: false, error };
+      }
+    });
+
+    const parts: SQL[] = [];
+    const events: EventInput[] = [];
+    let fundIds: string[] = [];
+    if (decided.length) {
+      fundIds = [...new Set(decided.flatMap((d) => d.posting.lines.map((l) => l.fundId)))].sort();
+      const heads = await lockChains(tx, fundIds);
+      const drawn = await rows<{ seq: string | number; created_at: string }>(
+        tx,
+        sql`select nextval(pg_get_serial_sequence('transactions', 'seq')) as seq,
+                   to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
+              from generate_series(1, ${decided.length}::int)`,
+      );
+      const numbers = drawn.map((d) => Number(d.seq)).sort((a, b) => a - b);
+      const posted = postedFrom(decided.map((d) => d.posting), numbers, drawn[0]!.created_at);
+      posted.forEach((p, j) => {
+        results[decided[j]!.index] = { ok: true, outcome: { answer: p, status: entries[decided[j]!.index]!.job.status, replayed: false } };
+        events.push(...postedEvents(p));
+      });
+      parts.push(...postingParts(decided.map((d) => d.posting), numbers), ...linkParts(heads, posted));
+      assertPostingsOpen(closedThroughMap(await writeGroup(tx, parts, entries, results as Result[], replays, events, fundIds)), posted);
+    } else {
+      await writeGroup(tx, parts, entries, results as Result[], replays, events, fundIds);
+    }
+    return results as Result[];
+  }
+
+  /** Operations (each with its business record): one after another under savepoints, then one statement for their outcomes. */
+  async function runOperations(tx: Tx, entries: Entry[]): Promise<Result[]> {
+    const posted = openPostings(tx);
+    const results: (Result | undefined)[] = new Array(entries.length);
+    const replays = await claimKeys(tx, entries, results);
+    for (const [i, { job }] of entries.entries()) {
+      const replay = replays.get(i);
+      if (replay) results[i] = { ok: true, outcome: replay };
+      if (results[i]) continue;
+      const mark = posted.length;
+      await tx.execute(sql`savepoint group_write`);
+      try {
+        const answer = await (job.work as (tx: Tx) => Promise<unknown>)(tx);
+        await tx.execute(sql`release savepoint group_write`);
+        results[i] = { ok: true, outcome: { answer, status: job.status, replayed: false } };
+      } catch (error) {
+        await tx.execute(sql`rollback to savepoint group_write`);
+        posted.length = mark;
+        results[i] = { ok: false, error };
+      }
+    }
+    await writeGroup(tx, [], entries, results as Result[], replays, [], []);
+    await finishPostings(tx, posted);
+    return results as Result[];
+  }
+
+  /** Claims the group's keys in one statement, in key order (two groups never wait on each other's keys in a cycle). */
+  async function claimKeys(tx: Tx, entries: Entry[], results: (Result | undefined)[]): Promise<Map<number, JobOutcome<unknown>>> {
+    const replays = new Map<number, JobOutcome<unknown>>();
+    const keyed = entries
+      .map((e, i) => ({ claim: e.job.claim, i }))
+      .filter((k): k is { claim: IdempotencyClaim; i: number } => k.claim !== undefined)
+      .sort((a, b) => (a.claim.owner + '\0' + a.claim.key < b.claim.owner + '\0' + b.claim.key ? -1 : 1));
+    if (!keyed.length) return replays;
+    const owners = sql.param(keyed.map((k) => k.claim.owner));
+    const keys = sql.param(keyed.map((k) => k.claim.key));
+    const claimed = await rows<{ owner: string; key: string }>(
+      tx,
+      sql`insert into idempotency_keys (owner, key, request_hash)
+          select v.owner, v.key, v.hash
+            from unnest(${owners}::text[], ${keys}::text[], ${sql.param(keyed.map((k) => k.claim.requestHash))}::text[])
+                 with ordinality as v(owner, key, hash, n)
+           order by v.n
+          on conflict do nothing
+          returning owner, key`,
+    );
+    const mine = new Set(claimed.map((c) => `${c.owner}\0${c.key}`));
+    const used = keyed.filter((k) => !mine.has(`${k.claim.owner}\0${k.claim.key}`));
+    if (!used.length) return replays;
+    const stored = await rows<{ owner: string; key: string; request_hash: string; response_status: number | null; response_body: unknown }>(
+      tx,
+      sql`select k.owner, k.key, k.request_hash, k.response_status, k.response_body
+            from idempotency_keys k
+            join unnest(${sql.param(used.map((k) => k.claim.owner))}::text[], ${sql.param(used.map((k) => k.claim.key))}::text[]) as v(owner, key)
+              on k.owner = v.owner and k.key = v.key`,
+    );
+    const byKey = new Map(stored.map((s) => [`${s.owner}\0${s.key}`, s]));
+    for (const { claim, i } of used) {
+      const found = byKey.get(`${claim.owner}\0${claim.key}`);
+      if (!found || found.request_hash !== claim.requestHash || found.response_status === null) {
+        results[i] = {
+          ok: false,
+          error: new DomainError('idempotency_conflict', 'This Idempotency-Key was already used with a different request; use a new key for a new request.'),
+        };
+      } else {
+        replays.set(i, { answer: found.response_body, status: found.response_status, replayed: true });
+      }
+    }
+    return replays;
+  }
+
+  /**
+   * One statement for the group's `parts` (its postings and links, if any) and everything that goes with
+   * its outcomes; it returns the closed periods of `fundIds`, read in its own snapshot.
+   */
+  async function writeGroup(
+    tx: Tx,
+    parts: SQL[],
+    entries: Entry[],
+    results: Result[],
+    replays: Map<number, JobOutcome<unknown>>,
+    fastEvents: EventInput[],
+    fundIds: string[],
+  ): Promise<ClosedThroughRow[]> {
+    const answers: { owner: string; key: string; status: number; body: unknown }[] = [];
+    const released: { owner: string; key: string }[] = [];
+    const trail: AuditRow[] = [];
+    results.forEach((result, i) => {
+      const { job } = entries[i]!;
+      const ownKey = job.claim && !replays.has(i);
+      if (result.ok) {
+        trail.push(job.trail(result.outcome.answer, result.outcome.status, result.outcome.replayed));
+        if (ownKey) answers.push({ owner: job.claim!.owner, key: job.claim!.key, status: result.outcome.status, body: result.outcome.answer });
+      } else if (ownKey && !(result.error instanceof DomainError && result.error.code === 'idempotency_conflict')) {
+        released.push({ owner: job.claim!.owner, key: job.claim!.key });
+      }
+    });
+    const events = fastEvents.map((e) => ({ type: e.type, fund_id: e.fundId ?? null, subject_id: e.subjectId, payload: e.payload }));
+    const audit = trail.map((r) => ({
+      actor_id: r.actorId ?? null,
+      actor_role: r.actorRole ?? null,
+      request_id: r.requestId,
+      client_address: r.clientAddress ?? null,
+      method: r.method,
+      route: r.route ?? null,
+      path: r.path,
+      target_ids: r.targetIds ?? {},
+      status: r.status,
+      outcome: r.outcome,
+      error_code: r.errorCode ?? null,
+      replayed: r.replayed ?? false,
+    }));
+    if (!parts.length && !events.length && !answers.length && !released.length && !audit.length) return [];
+    return rows<ClosedThroughRow>(
+      tx,
+      sql`
+      with ${sql.join([...parts, sql``], sql`, `)} new_events as (
+        insert into events (type, fund_id, subject_id, payload)
+        select type, fund_id, subject_id, payload
+          from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as v(type text, fund_id uuid, subject_id text, payload jsonb)),
+      answers as (
+        update idempotency_keys k set response_status = v.status, response_body = v.body
+          from jsonb_to_recordset(${JSON.stringify(answers)}::jsonb) as v(owner text, key text, status int, body jsonb)
+         where k.owner = v.owner and k.key = v.key),
+      released as (
+        delete from idempotency_keys k
+         using jsonb_to_recordset(${JSON.stringify(released)}::jsonb) as v(owner text, key text)
+         where k.owner = v.owner and k.key = v.key),
+      trail as (
+        insert into audit_log (actor_id, actor_role, request_id, client_address, method, route, path, target_ids, status, outcome, error_code, replayed)
+        select actor_id, actor_role, request_id, client_address, method, route, path, target_ids, status, outcome, error_code, replayed
+          from jsonb_to_recordset(${JSON.stringify(audit)}::jsonb)
+               as v(actor_id text, actor_role text, request_id text, client_address text, method text, route text, path text,
+                    target_ids jsonb, status int, outcome text, error_code text, replayed boolean))
+      ${closedThroughQuery(fundIds)}`,
+    );
+  }
+
+  return {
+    /** Runs a write in the next group (or at once, alone or when nothing is in flight); resolves after its commit. */
+    async submit<T>(job: GroupJob<T>): Promise<JobOutcome<T>> {
+      if (!job.claim) return enqueue(job);
+      const name = `${job.claim.owner}\0${job.claim.key}`;
+      for (let first = inFlight.get(name); first; first = inFlight.get(name)) await first.catch(() => undefined);
+      const outcome = enqueue(job);
+      inFlight.set(name, outcome);
+      const settled = () => {
+        if (inFlight.get(name) === outcome) inFlight.delete(name);
+      };
+      outcome.then(settled, settled);
+      return outcome;
+    },
+    stats: (): GroupStats => ({ ...stats, sizes: { ...stats.sizes } }),
+  };
+}
