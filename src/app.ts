@@ -83,6 +83,8 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
 
   // The key cache's listening connection and last-use writes end with the app, before the database closes.
   app.addHook('onClose', () => ctx.apiKeys.close());
+  // Writes still waiting in a group are answered before the database closes (it closes after the app).
+  app.addHook('onClose', () => postingGroups.settled());
   registerErrorHandling(app);
   const addressBudget = await registerProtection(app, config);
   registerAuth(app, ctx.apiKeys, addressBudget);

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -154,6 +155,10 @@ function newPool(url: string, options: DatabaseOptions): pg.Pool {
     lock_timeout: options.lockTimeoutMs ?? 5_000,
     // A transaction left open by a crashed request must not hold its row locks for long.
     idle_in_transaction_session_timeout: 60_000,
+    // The statements kept prepared (preparedRows) are planned on every run with the tables' current
+    // statistics: a plan fixed while a table was small (a sequential scan of idempotency_keys) would
+    // grow slower as the table grows.
+    options: '-c plan_cache_mode=force_custom_plan',
   });
   // A client that loses its server emits 'error'; without a listener that would end the process. The pool
   // listens on idle clients only, so every client gets its own listener for the time it is checked out
@@ -196,6 +201,29 @@ function openPglite(dataDir: string): Database {
 }
 
 /** Rows of a raw query, the same shape on both drivers. */
+/**
+ * Like rows(), as a statement the database keeps prepared on each connection: parsed once rather than on
+ * every run. For the posting groups' few large statements, whose text does not vary with their data
+ * (arrays as parameters). The name is `label` and a digest of the text, so one name is always one text.
+ */
+export async function preparedRows<T>(executor: Executor, label: string, query: ReturnType<typeof sql>): Promise<T[]> {
+  // drizzle prepares a named statement only through its session; the transaction's is the one to use.
+  const internal = executor as unknown as {
+    session: { prepareQuery(query: { sql: string; params: unknown[] }, fields: undefined, name: string, arrayMode: boolean): { execute(): Promise<unknown> } };
+    dialect: { sqlToQuery(query: ReturnType<typeof sql>): { sql: string; params: unknown[] } };
+  };
+  const built = internal.dialect.sqlToQuery(query);
+  let name = statementNames.get(built.sql);
+  if (!name) {
+    name = `${label}_${createHash('sha256').update(built.sql).digest('hex').slice(0, 16)}`;
+    statementNames.set(built.sql, name);
+  }
+  const result = await internal.session.prepareQuery(built, undefined, name, false).execute();
+  return (result as { rows: T[] }).rows;
+}
+
+const statementNames = new Map<string, string>();
+
 export async function rows<T>(executor: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
   const result = (await executor.execute(query)) as unknown as { rows: T[] };
   return result.rows;

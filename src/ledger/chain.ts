@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
-import { type Executor, rows, type Tx } from '../db/client.js';
+import { type Executor, preparedRows, rows, type Tx } from '../db/client.js';
 import { formatMoney, Money } from './money.js';
 import { getTransactions, type PostedTransaction } from './queries.js';
 
@@ -99,6 +99,43 @@ export async function lockChains(tx: Tx, fundIds: string[], pending: string[] = 
     heads = await selectHeads(tx, ids);
   }
   return new Map(heads.map((h) => [h.fundId, h]));
+}
+
+/**
+ * Locks the chain heads of these funds (fund-id order) and then, in the same statement, draws `count`
+ * voucher numbers, in ascending order: drawn under the heads, numbers follow chain order across
+ * processes too. Also returns the transaction's start time (the vouchers' created_at). A fund's first
+ * posting starts its chain first (lockChains).
+ */
+export async function lockChainsAndNumber(
+  tx: Tx,
+  fundIds: string[],
+  count: number,
+): Promise<{ heads: Map<string, ChainHead>; numbers: number[]; createdAt: string }> {
+  const ids = [...new Set(fundIds)].sort();
+  for (;;) {
+    const [found] = await preparedRows<{ heads: { fund_id: string; length: string | number; head_hash: string }[] | null; numbers: string[]; created_at: string }>(
+      tx,
+      'chain_heads_numbers',
+      sql`with h as (select fund_id, length, head_hash from fund_chains where fund_id = any(${sql.param(ids)}::uuid[]) order by fund_id for update)
+          select (select json_agg(h order by fund_id) from h) as heads,
+                 -- the filter reads h, so the heads are locked before any number is drawn
+                 (select array_agg(n::text order by n)
+                    from (select nextval(pg_get_serial_sequence('transactions', 'seq')) as n
+                            from generate_series(1, ${count}::int) where (select count(*) from h) = ${ids.length}::int) s) as numbers,
+                 to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at`,
+    );
+    const heads = found!.heads ?? [];
+    if (heads.length === ids.length) {
+      return {
+        heads: new Map(heads.map((h) => [h.fund_id, { fundId: h.fund_id, length: Number(h.length), headHash: h.head_hash }])),
+        numbers: (found!.numbers ?? []).map(Number),
+        createdAt: found!.created_at,
+      };
+    }
+    // A fund's first posting: start its chain, then lock and number again.
+    await lockChains(tx, ids);
+  }
 }
 
 /**

@@ -1,14 +1,14 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { type Db, rows, type Tx } from '../db/client.js';
+import { type Db, preparedRows, rows, type Tx } from '../db/client.js';
 import type { auditLog } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import type { EventInput } from '../events/outbox.js';
-import { linkParts, lockChains } from './chain.js';
+import { type ChainHead, linkParts, lockChainsAndNumber } from './chain.js';
 import { finishPostings, openPostings } from './commit.js';
 import { assertPostingsOpen, type ClosedThroughRow, closedThroughMap, closedThroughQuery } from './periods.js';
 import {
-  accountsOf, decidePosting, type DecidedPosting, holdAccounts, lockAccounts, postedEvents, postedFrom, postingParts, type PostingContext,
-  type PostingInput, type PostingOptions,
+  accountsOf, decidePosting, type DecidedPosting, holdAccounts, type LockedAccount, lockedAccountsQuery, postedEvents, postedFrom, postingParts,
+  type PostingContext, type PostingInput, type PostingOptions,
 } from './posting.js';
 
 /**
@@ -17,15 +17,17 @@ import {
  * in flight starts a group at once, so a lone client never waits for company.
  *
  * A group is either posting orders (hand-posted vouchers) or operations (a dividend, a payment, … each
- * with its business record), taken in arrival order. In one database transaction:
- *  1. the group's Idempotency-Keys claimed in one statement (in key order); a key used before is answered
- *     from its stored answer, or refused if the request differs;
- *  2. orders (runOrders): the accounts of the whole group locked in one statement, in id order; each order
- *     decided in memory, in arrival order, against the running balances — accepted or refused on its own,
- *     with the refusal it would get alone; the funds' chain heads locked and the accepted vouchers
- *     numbered; then ONE statement writes the vouchers, lines, balances, day totals, chain links,
- *     events, idempotency answers and audit rows, and reads the funds' closed periods;
- *     operations (runOperations): each runs its own statements under a savepoint, so a refusal undoes
+ * with its business record), taken in arrival order. Its database transaction:
+ *  1. one statement claims the group's Idempotency-Keys (in key order; a key used before answers from its
+ *     stored answer, or is refused if the request differs) and, for orders, locks every account of the
+ *     group in id order, then the chain heads of their funds, then draws the voucher numbers under those
+ *     heads — numbers follow chain order, across processes too;
+ *  2. orders (runOrders): each decided in memory, in arrival order, against the running balances —
+ *     accepted or refused on its own, with the refusal it would get alone — then ONE statement writes the
+ *     vouchers, lines, balances, day totals, chain links, events, idempotency answers and audit rows and
+ *     reads the funds' closed periods (its snapshot is after the head lock: a close committed meanwhile
+ *     is seen). Four round trips in all, however many orders: begin, that statement, this one, commit.
+ *     Operations (runOperations): each runs its own statements under a savepoint, so a refusal undoes
  *     only its own writes; then one statement for the outcomes; then the heads and links (commit.ts);
  *  3. the commit. Every answer is sent after it, never before: an acknowledged write is durable, and a
  *     refused one was never visible. The keys of refused writes are released (they may be retried).
@@ -43,7 +45,7 @@ import {
 export const GROUP_LIMITS = { writes: 500, lines: 20_000 } as const;
 
 /** The longest a group waits, under load, for the clients the group before it answered (see company()). */
-const GATHER_MS = 1;
+const GATHER_MS = 2;
 
 /** A hand-posted voucher: decided with its group, in memory, and written with the group's other postings. */
 export interface PostingOrder {
@@ -108,6 +110,7 @@ export type PostingGroups = ReturnType<typeof createPostingGroups>;
 export function createPostingGroups(db: Db) {
   const queue: Entry[] = [];
   let draining: Promise<void> | null = null;
+  const alone = new Set<Promise<void>>();
   // A key whose first request is still in a group: a second request with it waits, then replays its answer.
   const inFlight = new Map<string, Promise<unknown>>();
   const stats: GroupStats = { groups: 0, writes: 0, sizes: {}, split: 0 };
@@ -116,12 +119,17 @@ export function createPostingGroups(db: Db) {
     return new Promise<JobOutcome<T>>((resolve, reject) => {
       const entry = { job, resolve, reject } as Entry;
       if (job.alone) {
-        void runGroup([entry]);
+        const running = runGroup([entry]);
+        alone.add(running);
+        void running.finally(() => alone.delete(running));
         return;
       }
       queue.push(entry);
       if (gathering && queue.length >= gathering.want) gathering.resolve();
-      draining ??= drain();
+      // Started on the next turn of the event loop, so that every request already read from its socket
+      // joins: PGlite answers a whole group without giving the loop back, which would otherwise send
+      // every write alone.
+      draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(drain);
     });
   }
 
@@ -202,20 +210,23 @@ export function createPostingGroups(db: Db) {
    */
   async function runOrders(tx: Tx, entries: Entry[]): Promise<Result[]> {
     const results: (Result | undefined)[] = new Array(entries.length);
-    const replays = await claimKeys(tx, entries, results);
     const orders = entries.map(({ job }) => job.work as PostingOrder);
     const ids = new Set<string>();
+    let valid = 0;
     orders.forEach((order, i) => {
-      if (results[i] || replays.has(i)) return;
       try {
         for (const id of accountsOf(order.posting, order.context)) ids.add(id);
+        valid += 1;
       } catch (error) {
         results[i] = { ok: false, error };
       }
     });
-    const held = holdAccounts(await lockAccounts(tx, [...ids].sort()));
+    const opened = await claimKeys(tx, entries, results, { lock: [...ids].sort(), draw: valid });
+    const { replays } = opened;
+    const held = holdAccounts(opened.locked);
     const decided: { index: number; posting: DecidedPosting }[] = [];
     orders.forEach((order, i) => {
+      // A key answered before decides first: its stored answer, or the conflict, whatever this body holds.
       const replay = replays.get(i);
       if (replay) results[i] = { ok: true, outcome: replay };
       if (results[i]) return;
@@ -225,30 +236,26 @@ export function createPostingGroups(db: Db) {
         results[i] = { ok: false, error };
       }
     });
-
-    const parts: SQL[] = [];
-    const events: EventInput[] = [];
-    let fundIds: string[] = [];
-    if (decided.length) {
-      fundIds = [...new Set(decided.flatMap((d) => d.posting.lines.map((l) => l.fundId)))].sort();
-      const heads = await lockChains(tx, fundIds);
-      const drawn = await rows<{ seq: string | number; created_at: string }>(
-        tx,
-        sql`select nextval(pg_get_serial_sequence('transactions', 'seq')) as seq,
-                   to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
-              from generate_series(1, ${decided.length}::int)`,
-      );
-      const numbers = drawn.map((d) => Number(d.seq)).sort((a, b) => a - b);
-      const posted = postedFrom(decided.map((d) => d.posting), numbers, drawn[0]!.created_at);
-      posted.forEach((p, j) => {
-        results[decided[j]!.index] = { ok: true, outcome: { answer: p, status: entries[decided[j]!.index]!.job.status, replayed: false } };
-        events.push(...postedEvents(p));
-      });
-      parts.push(...postingParts(decided.map((d) => d.posting), numbers), ...linkParts(heads, posted));
-      assertPostingsOpen(closedThroughMap(await writeGroup(tx, parts, entries, results as Result[], replays, events, fundIds)), posted);
-    } else {
-      await writeGroup(tx, parts, entries, results as Result[], replays, events, fundIds);
+    if (!decided.length) {
+      await writeGroup(tx, [], entries, results as Result[], replays, [], []);
+      return results as Result[];
     }
+
+    const fundIds = [...new Set(decided.flatMap((d) => d.posting.lines.map((l) => l.fundId)))].sort();
+    let { heads, numbers, createdAt } = opened;
+    if (!numbers || fundIds.some((id) => !heads.has(id))) {
+      // A fund's first posting: its chain is started, then the numbers drawn under its head.
+      ({ heads, numbers, createdAt } = await lockChainsAndNumber(tx, fundIds, decided.length));
+    }
+    // Numbers left over by refusals and replays are gaps, as a refused posting's always was.
+    const posted = postedFrom(decided.map((d) => d.posting), numbers.slice(0, decided.length), createdAt);
+    const events: EventInput[] = [];
+    posted.forEach((p, j) => {
+      results[decided[j]!.index] = { ok: true, outcome: { answer: p, status: entries[decided[j]!.index]!.job.status, replayed: false } };
+      events.push(...postedEvents(p));
+    });
+    const parts = [...postingParts(decided.map((d) => d.posting), numbers.slice(0, decided.length)), ...linkParts(heads, posted)];
+    assertPostingsOpen(closedThroughMap(await writeGroup(tx, parts, entries, results as Result[], replays, events, fundIds)), posted);
     return results as Result[];
   }
 
@@ -256,7 +263,7 @@ export function createPostingGroups(db: Db) {
   async function runOperations(tx: Tx, entries: Entry[]): Promise<Result[]> {
     const posted = openPostings(tx);
     const results: (Result | undefined)[] = new Array(entries.length);
-    const replays = await claimKeys(tx, entries, results);
+    const { replays } = await claimKeys(tx, entries, results);
     for (const [i, { job }] of entries.entries()) {
       const replay = replays.get(i);
       if (replay) results[i] = { ok: true, outcome: replay };
@@ -278,29 +285,66 @@ export function createPostingGroups(db: Db) {
     return results as Result[];
   }
 
-  /** Claims the group's keys in one statement, in key order (two groups never wait on each other's keys in a cycle). */
-  async function claimKeys(tx: Tx, entries: Entry[], results: (Result | undefined)[]): Promise<Map<number, JobOutcome<unknown>>> {
+  /**
+   * The group's first statement: its keys claimed, in key order (two groups never wait on each other's
+   * keys in a cycle); for a group of orders also the accounts of `lock` locked in id order, then the chain
+   * heads of their funds, then `draw` voucher numbers drawn under those heads — so numbers follow chain
+   * order, across processes too. Numbers are null when a fund has no chain head yet.
+   */
+  async function claimKeys(
+    tx: Tx,
+    entries: Entry[],
+    results: (Result | undefined)[],
+    orders?: { lock: string[]; draw: number },
+  ): Promise<{ replays: Map<number, JobOutcome<unknown>>; locked: LockedAccount[]; heads: Map<string, ChainHead>; numbers: number[] | null; createdAt: string }> {
     const replays = new Map<number, JobOutcome<unknown>>();
     const keyed = entries
       .map((e, i) => ({ claim: e.job.claim, i }))
       .filter((k): k is { claim: IdempotencyClaim; i: number } => k.claim !== undefined)
       .sort((a, b) => (a.claim.owner + '\0' + a.claim.key < b.claim.owner + '\0' + b.claim.key ? -1 : 1));
-    if (!keyed.length) return replays;
-    const owners = sql.param(keyed.map((k) => k.claim.owner));
-    const keys = sql.param(keyed.map((k) => k.claim.key));
-    const claimed = await rows<{ owner: string; key: string }>(
+    const lock = orders?.lock ?? [];
+    const [found] = await preparedRows<{
+      claimed: { owner: string; key: string }[];
+      accounts: LockedAccount[];
+      heads: { fund_id: string; length: string | number; head_hash: string }[];
+      numbers: string[] | null;
+      created_at: string;
+    }>(
       tx,
-      sql`insert into idempotency_keys (owner, key, request_hash)
-          select v.owner, v.key, v.hash
-            from unnest(${owners}::text[], ${keys}::text[], ${sql.param(keyed.map((k) => k.claim.requestHash))}::text[])
-                 with ordinality as v(owner, key, hash, n)
-           order by v.n
-          on conflict do nothing
-          returning owner, key`,
+      orders ? 'group_open_orders' : 'group_open',
+      sql`with claimed as (
+            insert into idempotency_keys (owner, key, request_hash)
+            select v.owner, v.key, v.hash
+              from unnest(${sql.param(keyed.map((k) => k.claim.owner))}::text[], ${sql.param(keyed.map((k) => k.claim.key))}::text[],
+                          ${sql.param(keyed.map((k) => k.claim.requestHash))}::text[]) with ordinality as v(owner, key, hash, n)
+             order by v.n
+            on conflict do nothing
+            returning owner, key)
+          ${
+            orders
+              ? sql`, held as (${lockedAccountsQuery(lock)}),
+                  -- h reads held, so the accounts are locked before the heads
+                  h as (select fund_id, length, head_hash from fund_chains
+                         where fund_id in (select fund_id from held) order by fund_id for update)
+                  select (select coalesce(json_agg(json_build_object('owner', owner, 'key', key)), '[]'::json) from claimed) as claimed,
+                         (select coalesce(json_agg(held order by id), '[]'::json) from held) as accounts,
+                         (select coalesce(json_agg(h order by fund_id), '[]'::json) from h) as heads,
+                         -- the filter reads h, so the heads are locked before any number is drawn
+                         (select array_agg(n::text order by n)
+                            from (select nextval(pg_get_serial_sequence('transactions', 'seq')) as n from generate_series(1, ${orders.draw}::int)
+                                   where (select count(*) from h) = (select count(distinct fund_id) from held)) s) as numbers,
+                         to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at`
+              : sql`select (select coalesce(json_agg(json_build_object('owner', owner, 'key', key)), '[]'::json) from claimed) as claimed,
+                         '[]'::json as accounts, '[]'::json as heads, null::text[] as numbers, '' as created_at`
+          }`,
     );
+    const locked = found!.accounts;
+    const heads = new Map(found!.heads.map((h) => [h.fund_id, { fundId: h.fund_id, length: Number(h.length), headHash: h.head_hash }]));
+    const opened = { locked, heads, numbers: found!.numbers?.map(Number) ?? null, createdAt: found!.created_at };
+    const claimed = found!.claimed;
     const mine = new Set(claimed.map((c) => `${c.owner}\0${c.key}`));
     const used = keyed.filter((k) => !mine.has(`${k.claim.owner}\0${k.claim.key}`));
-    if (!used.length) return replays;
+    if (!used.length) return { replays, ...opened };
     const stored = await rows<{ owner: string; key: string; request_hash: string; response_status: number | null; response_body: unknown }>(
       tx,
       sql`select k.owner, k.key, k.request_hash, k.response_status, k.response_body
@@ -320,7 +364,7 @@ export function createPostingGroups(db: Db) {
         replays.set(i, { answer: found.response_body, status: found.response_status, replayed: true });
       }
     }
-    return replays;
+    return { replays, ...opened };
   }
 
   /**
@@ -365,8 +409,9 @@ export function createPostingGroups(db: Db) {
       replayed: r.replayed ?? false,
     }));
     if (!parts.length && !events.length && !answers.length && !released.length && !audit.length) return [];
-    return rows<ClosedThroughRow>(
+    return preparedRows<ClosedThroughRow>(
       tx,
+      parts.length ? 'group_write_postings' : 'group_write_outcomes',
       sql`
       with ${sql.join([...parts, sql``], sql`, `)} new_events as (
         insert into events (type, fund_id, subject_id, payload)
@@ -374,11 +419,13 @@ export function createPostingGroups(db: Db) {
           from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as v(type text, fund_id uuid, subject_id text, payload jsonb)),
       answers as (
         update idempotency_keys k set response_status = v.status, response_body = v.body
-          from jsonb_to_recordset(${JSON.stringify(answers)}::jsonb) as v(owner text, key text, status int, body jsonb)
+          from unnest(${sql.param(answers.map((a) => a.owner))}::text[], ${sql.param(answers.map((a) => a.key))}::text[],
+                      ${sql.param(answers.map((a) => a.status))}::int[], ${sql.param(answers.map((a) => JSON.stringify(a.body)))}::jsonb[])
+               as v(owner, key, status, body)
          where k.owner = v.owner and k.key = v.key),
       released as (
         delete from idempotency_keys k
-         using jsonb_to_recordset(${JSON.stringify(released)}::jsonb) as v(owner text, key text)
+         using unnest(${sql.param(released.map((r) => r.owner))}::text[], ${sql.param(released.map((r) => r.key))}::text[]) as v(owner, key)
          where k.owner = v.owner and k.key = v.key),
       trail as (
         insert into audit_log (actor_id, actor_role, request_id, client_address, method, route, path, target_ids, status, outcome, error_code, replayed)
@@ -405,5 +452,9 @@ export function createPostingGroups(db: Db) {
       return outcome;
     },
     stats: (): GroupStats => ({ ...stats, sizes: { ...stats.sizes } }),
+    /** Resolves once every write handed in so far is answered: the service waits for it before closing the database. */
+    async settled(): Promise<void> {
+      while (draining || alone.size) await Promise.allSettled([draining, ...alone]);
+    },
   };
 }

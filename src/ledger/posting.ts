@@ -67,17 +67,21 @@ export const holdAccounts = (locked: readonly LockedAccount[]): Map<string, Held
     locked.map((a) => [a.id, { row: a, balance: new Money(a.balance), debit: new Money(a.debit_total), credit: new Money(a.credit_total) }]),
   );
 
-/** Locks account rows (with their fund's status) in ascending id order: the one lock order of the ledger. */
+/**
+ * Account rows (with their fund's status) locked in ascending id order: the one lock order of the
+ * ledger. A query, to run alone (lockAccounts) or as a WITH part of a larger statement; figures as text.
+ */
+export const lockedAccountsQuery = (accountIds: readonly string[]): SQL =>
+  sql`select a.id, a.code, a.role, a.fund_id, a.type, a.no_overdraft, a.balance::text as balance, a.debit_total::text as debit_total,
+             a.credit_total::text as credit_total, f.status as fund_status
+        from accounts a join funds f on f.id = a.fund_id
+       where a.id = any(${sql.param([...accountIds])}::uuid[])
+       order by a.id
+         for update of a`;
+
 export async function lockAccounts(tx: Tx, accountIds: readonly string[]): Promise<LockedAccount[]> {
   if (!accountIds.length) return [];
-  return rows<LockedAccount>(
-    tx,
-    sql`select a.id, a.code, a.role, a.fund_id, a.type, a.no_overdraft, a.balance, a.debit_total, a.credit_total, f.status as fund_status
-        from accounts a join funds f on f.id = a.fund_id
-        where a.id = any(${sql.param([...accountIds])}::uuid[])
-        order by a.id
-        for update of a`,
-  );
+  return rows<LockedAccount>(tx, lockedAccountsQuery(accountIds));
 }
 
 export interface PostingOptions {

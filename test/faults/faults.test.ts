@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
@@ -12,7 +15,7 @@ import { emptyPostgresDatabase, realPostgres } from '../helpers/database.js';
 import { freePort, type Running, startService, waitReady } from '../helpers/process.js';
 
 /**
- * What happens when things break, on the real PostgreSQL, with the service in a process of its own where
+ * What happens when things break, on the real PostgreSQL (and a crash on the embedded PGlite), with the service in a process of its own where
  * it must be killed or stopped: nothing acknowledged is lost, nothing is half-written, every refusal is a
  * problem (503), never a 500, and the service recovers by itself.
  */
@@ -336,5 +339,57 @@ describe.runIf(realPostgres)('faults on PostgreSQL', () => {
       expect(posted.headers['idempotent-replayed']).toBeUndefined();
     }
     expect(await transactions()).toBe(before + 2);
+  });
+});
+
+describe('faults on the embedded PGlite', () => {
+  it('loses nothing acknowledged and half-writes nothing when killed with -9 mid-storm; retries get the original answers', { timeout: 240_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fl-faults-pglite-'));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const environment = { LEDGER_DATA_DIR: dataDir, PORT: String(port), LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LEDGER_ID_HASH_KEY: ID_HASH_KEY, LEDGER_RATE_LIMIT: '0' };
+    const run = async () => {
+      const running = startService(environment);
+      cleanups.push(async () => {
+        running.child.kill('SIGKILL');
+        await running.exited;
+      });
+      await waitReady(port, running);
+      return running;
+    };
+    const first = await run();
+    const api = client(port);
+    const { transfer } = await ledger(api);
+    const load = storm(api, transfer, 8);
+    await until('some postings', () => load.succeeded() >= 100, 120);
+    first.child.kill('SIGKILL');
+    await load.stop();
+    await first.exited;
+    expect([...load.sent.values()].filter((x) => x.answer && x.answer.status >= 500)).toEqual([]);
+
+    // The lock the killed process left is stale: the restart takes the folder over.
+    const second = await run();
+    let unknown = 0;
+    for (const [key, entry] of load.sent) {
+      const again = await api('POST', '/v1/transactions', entry.body, { 'idempotency-key': key });
+      expect(again.status).toBe(201);
+      if (entry.answer?.status === 201) {
+        expect(again.headers.get('idempotent-replayed')).toBe('true');
+        expect(again.body).toEqual(entry.answer.body);
+      } else if (!entry.answer) {
+        unknown++;
+      }
+    }
+    expect(unknown).toBeGreaterThan(0);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+
+    // Every key is in the journal exactly once now, and every invariant holds.
+    const database = openDatabase({ dataDir });
+    cleanups.push(() => database.close());
+    const counts = await rows<{ reference: string; n: string }>(database.db, sql`select reference, count(*)::text as n from transactions where reference is not null group by reference`);
+    const byKey = new Map(counts.map((c) => [c.reference, Number(c.n)]));
+    for (const key of load.sent.keys()) expect(byKey.get(key)).toBe(1);
+    expect(await checkInvariants(database.db)).toEqual([]);
   });
 });

@@ -34,11 +34,11 @@ describe.runIf(realPostgres)('two service instances posting into one account (Po
     rmSync(mutantDir, { recursive: true, force: true });
   });
 
-  const config = () => loadConfig({ LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', LEDGER_RATE_LIMIT: '0' });
+  const config = () => loadConfig({ LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: process.env.DEBUG_MUTANT ? 'error' : 'silent', LEDGER_RATE_LIMIT: '0' });
 
   /** 16 payments of 30.00 from 100.00, eight sent to each of two instances at once. */
   async function race(build: typeof buildApp) {
-    const instances = [await build({ config: config(), database: t.database, idHashKey: ID_HASH_KEY }), await build({ config: config(), database: t.database, idHashKey: ID_HASH_KEY })];
+    const instances = [await build({ config: config(), database: t.database, idHashKey: ID_HASH_KEY, logger: process.env.DEBUG_MUTANT ? { level: 'error' } : false }), await build({ config: config(), database: t.database, idHashKey: ID_HASH_KEY })];
     try {
       const f = await createFund(t);
       await t.call('POST', '/v1/transactions', { body: transfer('2026-06-01', f.accounts.bank!, f.accounts.income!, '100.00') });
@@ -52,6 +52,7 @@ describe.runIf(realPostgres)('two service instances posting into one account (Po
           }),
         ),
       );
+      if (process.env.DEBUG_MUTANT) for (const r of replies) if (r.statusCode >= 500) console.log(r.body);
       return {
         accepted: replies.filter((r) => r.statusCode === 201).length,
         // Anything but an acceptance or an overdraft refusal would make the mutant "fail" for another reason.

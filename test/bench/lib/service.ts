@@ -1,6 +1,6 @@
 // What the HTTP benchmarks (posting.ts, batch-disbursement.ts) share: a database of their own, the real
-// service started as a second process, its memory read from /proc, a small API client, the SQL ceiling,
-// and the machine the figures came from. Not a benchmark itself.
+// service started as a second process, its memory read from /proc, a small API client, the SQL ceiling and
+// the grouped ceiling, and the machine the figures came from. Not a benchmark itself.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -201,6 +201,27 @@ export function ceiling(variant: string, clients: number, duration: number): num
   const tps = /tps=([0-9.]+)/.exec(run.stdout)?.[1];
   if (!tps) console.warn(`ceiling ${variant} gave no figure: ${run.stdout}${run.stderr}`);
   return tps ? Number(tps) : null;
+}
+
+/**
+ * The grouped ceiling of ../shared/bench/ceiling/group-http.mjs (a bare Node HTTP server that coalesces
+ * 2-line transfers into one database transaction per group): tps and its mean group, or null when the
+ * script is not beside the project or gave no figure. Run from the project root, whose `pg` it uses.
+ */
+export function groupCeiling(variant: 'random' | 'hot', clients: number, duration: number): { tps: number; groups: number; meanGroup: number } | null {
+  const script = process.env.BENCH_GROUP_CEILING_SCRIPT ?? `${projectRoot}../shared/bench/ceiling/group-http.mjs`;
+  if (!existsSync(script)) {
+    console.warn(`no grouped ceiling: ${script} not found`);
+    return null;
+  }
+  const run = spawnSync(process.execPath, [script, variant, String(clients), String(duration)], { cwd: projectRoot, encoding: 'utf8', timeout: (duration + 120) * 1000 });
+  const line = /group_http_\S+ clients=\d+ tps=([0-9.]+) groups=(\d+) mean_group=([0-9.]+)(.*)/.exec(run.stdout ?? '');
+  if (!line) {
+    console.warn(`grouped ceiling ${variant} gave no figure: ${run.stdout ?? ''}${run.stderr ?? ''}${run.error ? String(run.error) : ''}`);
+    return null;
+  }
+  if (line[4]?.trim()) console.warn(`grouped ceiling ${variant}: ${line[0]}`);
+  return { tps: Number(line[1]), groups: Number(line[2]), meanGroup: Number(line[3]) };
 }
 
 export function machine(postgresVersion: string | null) {
