@@ -134,9 +134,11 @@ export function createPostingGroups(db: Db) {
   }
 
   async function drain(): Promise<void> {
-    let answered = 0;
+    // After a group of more than one: the writes it answered (their clients on their way back) and those
+    // that queued meanwhile; the next group waits a moment for that many.
+    let expected = 0;
     while (queue.length) {
-      if (answered > 1 && queue.length < answered) await company(answered);
+      if (queue.length < expected) await company(expected);
       // A group is all posting orders or all operations, in arrival order.
       const orders = isOrder(queue[0]!.job.work);
       let lines = 0;
@@ -147,16 +149,17 @@ export function createPostingGroups(db: Db) {
         if (n > 0 && lines > GROUP_LIMITS.lines) break;
         n += 1;
       }
-      answered = n;
       await runGroup(queue.splice(0, n));
+      expected = n > 1 ? n + queue.length : 0;
     }
     draining = null;
   }
 
   /**
    * Under load, the clients a group just answered come back within a moment: waiting for them (until as
-   * many writes are queued, at most GATHER_MS) keeps groups large, where starting at once would send the
-   * one early arrival alone and the rest after it. After a group of one (a lone client) nothing waits.
+   * many writes are queued as expected, at most GATHER_MS) lets them join the writes that queued during
+   * the group, where starting at once would split the same clients into two half-size groups for good.
+   * After a group of one (a lone client) nothing waits.
    */
   let gathering: { want: number; resolve(): void } | null = null;
   function company(want: number): Promise<void> {
