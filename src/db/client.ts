@@ -200,7 +200,6 @@ function openPglite(dataDir: string): Database {
   };
 }
 
-/** Rows of a raw query, the same shape on both drivers. */
 /**
  * Like rows(), as a statement the database keeps prepared on each connection: parsed once rather than on
  * every run. For the posting groups' few large statements, whose text does not vary with their data
@@ -224,6 +223,7 @@ export async function preparedRows<T>(executor: Executor, label: string, query: 
 
 const statementNames = new Map<string, string>();
 
+/** Rows of a raw query, the same shape on both drivers. */
 export async function rows<T>(executor: Executor, query: ReturnType<typeof sql>): Promise<T[]> {
   const result = (await executor.execute(query)) as unknown as { rows: T[] };
   return result.rows;

@@ -101,38 +101,44 @@ export async function lockChains(tx: Tx, fundIds: string[], pending: string[] = 
   return new Map(heads.map((h) => [h.fundId, h]));
 }
 
+/** What `headsAndNumbers` returns, as the database sends it. */
+export interface HeadsAndNumbersRow {
+  heads: { fund_id: string; length: string | number; head_hash: string }[];
+  numbers: string[] | null;
+  created_at: string;
+}
+
 /**
- * Locks the chain heads of these funds (fund-id order) and then, in the same statement, draws `count`
- * voucher numbers, in ascending order: drawn under the heads, numbers follow chain order across
- * processes too. Also returns the transaction's start time (the vouchers' created_at). A fund's first
- * posting starts its chain first (lockChains).
+ * The select list, over a WITH part `h` that locks chain heads, returning those heads, then `count`
+ * voucher numbers drawn under them (the filter reads h, so the heads are locked before any number is
+ * drawn: numbers follow chain order, across processes too) — none when fewer than `expected` heads were
+ * found (a fund's first posting) — and the transaction's start time (the vouchers' created_at).
  */
-export async function lockChainsAndNumber(
-  tx: Tx,
-  fundIds: string[],
-  count: number,
-): Promise<{ heads: Map<string, ChainHead>; numbers: number[]; createdAt: string }> {
+export const headsAndNumbers = (count: number, expected: SQL): SQL =>
+  sql`(select coalesce(json_agg(h order by fund_id), '[]'::json) from h) as heads,
+      (select array_agg(n::text order by n)
+         from (select nextval(pg_get_serial_sequence('transactions', 'seq')) as n from generate_series(1, ${count}::int)
+                where (select count(*) from h) = ${expected}) s) as numbers,
+      to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at`;
+
+export const readHeadsAndNumbers = (row: HeadsAndNumbersRow) => ({
+  heads: new Map(row.heads.map((h): [string, ChainHead] => [h.fund_id, { fundId: h.fund_id, length: Number(h.length), headHash: h.head_hash }])),
+  numbers: row.numbers?.map(Number) ?? null,
+  createdAt: row.created_at,
+});
+
+/** Locks the chain heads of these funds (fund-id order), starting any missing, and draws `count` numbers under them. */
+export async function lockChainsAndNumber(tx: Tx, fundIds: string[], count: number): Promise<ReturnType<typeof readHeadsAndNumbers>> {
   const ids = [...new Set(fundIds)].sort();
   for (;;) {
-    const [found] = await preparedRows<{ heads: { fund_id: string; length: string | number; head_hash: string }[] | null; numbers: string[]; created_at: string }>(
+    const [found] = await preparedRows<HeadsAndNumbersRow>(
       tx,
       'chain_heads_numbers',
       sql`with h as (select fund_id, length, head_hash from fund_chains where fund_id = any(${sql.param(ids)}::uuid[]) order by fund_id for update)
-          select (select json_agg(h order by fund_id) from h) as heads,
-                 -- the filter reads h, so the heads are locked before any number is drawn
-                 (select array_agg(n::text order by n)
-                    from (select nextval(pg_get_serial_sequence('transactions', 'seq')) as n
-                            from generate_series(1, ${count}::int) where (select count(*) from h) = ${ids.length}::int) s) as numbers,
-                 to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at`,
+          select ${headsAndNumbers(count, sql`${ids.length}::int`)}`,
     );
-    const heads = found!.heads ?? [];
-    if (heads.length === ids.length) {
-      return {
-        heads: new Map(heads.map((h) => [h.fund_id, { fundId: h.fund_id, length: Number(h.length), headHash: h.head_hash }])),
-        numbers: (found!.numbers ?? []).map(Number),
-        createdAt: found!.created_at,
-      };
-    }
+    const read = readHeadsAndNumbers(found!);
+    if (read.numbers) return read;
     // A fund's first posting: start its chain, then lock and number again.
     await lockChains(tx, ids);
   }

@@ -3,7 +3,7 @@ import { type Db, preparedRows, rows, type Tx } from '../db/client.js';
 import type { auditLog } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import type { EventInput } from '../events/outbox.js';
-import { type ChainHead, linkParts, lockChainsAndNumber } from './chain.js';
+import { type HeadsAndNumbersRow, headsAndNumbers, linkParts, lockChainsAndNumber, readHeadsAndNumbers } from './chain.js';
 import { finishPostings, openPostings } from './commit.js';
 import { assertPostingsOpen, type ClosedThroughRow, closedThroughMap, closedThroughQuery } from './periods.js';
 import {
@@ -205,11 +205,11 @@ export function createPostingGroups(db: Db) {
   }
 
   /**
-   * A group of posting orders: accounts locked in one statement, every order decided in memory, the
-   * funds' chain heads locked and the vouchers numbered (after the head lock, so numbers follow chain
-   * order across processes too), then ONE statement for all the group writes — vouchers, lines,
-   * balances, day totals, links, events, idempotency answers, audit rows — which also reads the funds'
-   * closed periods (its snapshot is taken after the head lock: a close that committed meanwhile is seen).
+   * A group of posting orders: the opening statement (openGroup) claims the keys, locks the accounts, the
+   * chain heads and draws the numbers; every order is decided in memory; then ONE statement for all the
+   * group writes — vouchers, lines, balances, day totals, links, events, idempotency answers, audit rows —
+   * which also reads the funds' closed periods (its snapshot is after the head lock: a close that
+   * committed meanwhile is seen).
    */
   async function runOrders(tx: Tx, entries: Entry[]): Promise<Result[]> {
     const results: (Result | undefined)[] = new Array(entries.length);
@@ -224,7 +224,7 @@ export function createPostingGroups(db: Db) {
         results[i] = { ok: false, error };
       }
     });
-    const opened = await claimKeys(tx, entries, results, { lock: [...ids].sort(), draw: valid });
+    const opened = await openGroup(tx, entries, results, { lock: [...ids].sort(), draw: valid });
     const { replays } = opened;
     const held = holdAccounts(opened.locked);
     const decided: { index: number; posting: DecidedPosting }[] = [];
@@ -245,19 +245,17 @@ export function createPostingGroups(db: Db) {
     }
 
     const fundIds = [...new Set(decided.flatMap((d) => d.posting.lines.map((l) => l.fundId)))].sort();
-    let { heads, numbers, createdAt } = opened;
-    if (!numbers || fundIds.some((id) => !heads.has(id))) {
-      // A fund's first posting: its chain is started, then the numbers drawn under its head.
-      ({ heads, numbers, createdAt } = await lockChainsAndNumber(tx, fundIds, decided.length));
-    }
+    // No numbers when a fund had no chain head yet (its first posting): its chain is started, then they are drawn.
+    const { heads, numbers, createdAt } = opened.numbers ? opened : await lockChainsAndNumber(tx, fundIds, decided.length);
     // Numbers left over by refusals and replays are gaps, as a refused posting's always was.
-    const posted = postedFrom(decided.map((d) => d.posting), numbers.slice(0, decided.length), createdAt);
+    const used = numbers!.slice(0, decided.length);
+    const posted = postedFrom(decided.map((d) => d.posting), used, createdAt);
     const events: EventInput[] = [];
     posted.forEach((p, j) => {
       results[decided[j]!.index] = { ok: true, outcome: { answer: p, status: entries[decided[j]!.index]!.job.status, replayed: false } };
       events.push(...postedEvents(p));
     });
-    const parts = [...postingParts(decided.map((d) => d.posting), numbers.slice(0, decided.length)), ...linkParts(heads, posted)];
+    const parts = [...postingParts(decided.map((d) => d.posting), used), ...linkParts(heads, posted)];
     assertPostingsOpen(closedThroughMap(await writeGroup(tx, parts, entries, results as Result[], replays, events, fundIds)), posted);
     return results as Result[];
   }
@@ -266,7 +264,7 @@ export function createPostingGroups(db: Db) {
   async function runOperations(tx: Tx, entries: Entry[]): Promise<Result[]> {
     const posted = openPostings(tx);
     const results: (Result | undefined)[] = new Array(entries.length);
-    const { replays } = await claimKeys(tx, entries, results);
+    const { replays } = await openGroup(tx, entries, results);
     for (const [i, { job }] of entries.entries()) {
       const replay = replays.get(i);
       if (replay) results[i] = { ok: true, outcome: replay };
@@ -294,25 +292,19 @@ export function createPostingGroups(db: Db) {
    * heads of their funds, then `draw` voucher numbers drawn under those heads — so numbers follow chain
    * order, across processes too. Numbers are null when a fund has no chain head yet.
    */
-  async function claimKeys(
+  async function openGroup(
     tx: Tx,
     entries: Entry[],
     results: (Result | undefined)[],
     orders?: { lock: string[]; draw: number },
-  ): Promise<{ replays: Map<number, JobOutcome<unknown>>; locked: LockedAccount[]; heads: Map<string, ChainHead>; numbers: number[] | null; createdAt: string }> {
+  ): Promise<{ replays: Map<number, JobOutcome<unknown>>; locked: LockedAccount[] } & ReturnType<typeof readHeadsAndNumbers>> {
     const replays = new Map<number, JobOutcome<unknown>>();
     const keyed = entries
       .map((e, i) => ({ claim: e.job.claim, i }))
       .filter((k): k is { claim: IdempotencyClaim; i: number } => k.claim !== undefined)
       .sort((a, b) => (a.claim.owner + '\0' + a.claim.key < b.claim.owner + '\0' + b.claim.key ? -1 : 1));
     const lock = orders?.lock ?? [];
-    const [found] = await preparedRows<{
-      claimed: { owner: string; key: string }[];
-      accounts: LockedAccount[];
-      heads: { fund_id: string; length: string | number; head_hash: string }[];
-      numbers: string[] | null;
-      created_at: string;
-    }>(
+    const [found] = await preparedRows<HeadsAndNumbersRow & { claimed: { owner: string; key: string }[]; accounts: LockedAccount[] }>(
       tx,
       orders ? 'group_open_orders' : 'group_open',
       sql`with claimed as (
@@ -331,19 +323,12 @@ export function createPostingGroups(db: Db) {
                          where fund_id in (select fund_id from held) order by fund_id for update)
                   select (select coalesce(json_agg(json_build_object('owner', owner, 'key', key)), '[]'::json) from claimed) as claimed,
                          (select coalesce(json_agg(held order by id), '[]'::json) from held) as accounts,
-                         (select coalesce(json_agg(h order by fund_id), '[]'::json) from h) as heads,
-                         -- the filter reads h, so the heads are locked before any number is drawn
-                         (select array_agg(n::text order by n)
-                            from (select nextval(pg_get_serial_sequence('transactions', 'seq')) as n from generate_series(1, ${orders.draw}::int)
-                                   where (select count(*) from h) = (select count(distinct fund_id) from held)) s) as numbers,
-                         to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at`
+                         ${headsAndNumbers(orders.draw, sql`(select count(distinct fund_id) from held)`)}`
               : sql`select (select coalesce(json_agg(json_build_object('owner', owner, 'key', key)), '[]'::json) from claimed) as claimed,
                          '[]'::json as accounts, '[]'::json as heads, null::text[] as numbers, '' as created_at`
           }`,
     );
-    const locked = found!.accounts;
-    const heads = new Map(found!.heads.map((h) => [h.fund_id, { fundId: h.fund_id, length: Number(h.length), headHash: h.head_hash }]));
-    const opened = { locked, heads, numbers: found!.numbers?.map(Number) ?? null, createdAt: found!.created_at };
+    const opened = { locked: found!.accounts, ...readHeadsAndNumbers(found!) };
     const claimed = found!.claimed;
     const mine = new Set(claimed.map((c) => `${c.owner}\0${c.key}`));
     const used = keyed.filter((k) => !mine.has(`${k.claim.owner}\0${k.claim.key}`));
