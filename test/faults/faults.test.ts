@@ -150,9 +150,11 @@ describe.runIf(realPostgres)('faults on PostgreSQL', () => {
     const { transfer } = await ledger(s.api);
     const load = storm(s.api, transfer, 8);
     await until('some postings', () => load.succeeded() >= 150, 120);
+    // The clients keep sending until the process is gone: a group answers its writes together, so at the
+    // instant of the signal none may be in flight; those sent meanwhile are cut off or refused.
     s.running.child.kill('SIGKILL');
-    await load.stop();
     await s.running.exited;
+    await load.stop();
 
     const answered = [...load.sent.values()].filter((x) => x.answer);
     expect(answered.filter((x) => x.answer!.status >= 500)).toEqual([]);
@@ -363,8 +365,8 @@ describe('faults on the embedded PGlite', () => {
     const load = storm(api, transfer, 8);
     await until('some postings', () => load.succeeded() >= 100, 120);
     first.child.kill('SIGKILL');
-    await load.stop();
     await first.exited;
+    await load.stop();
     expect([...load.sent.values()].filter((x) => x.answer && x.answer.status >= 500)).toEqual([]);
 
     // The lock the killed process left is stale: the restart takes the folder over.
