@@ -12,7 +12,7 @@ export const TRUST_WINDOW_MS = 500;
 /** How long a revocation waits after its commit before it answers: the window, with a margin for clock rates. */
 export const REVOCATION_SETTLE_MS = TRUST_WINDOW_MS + 50;
 const RECONNECT_MS = 1_000;
-// A heartbeat that never comes back (it should not happen on a live connection) is given up for a new one.
+// A heartbeat that has not come back after this long means a lost connection: a new one is opened.
 const HEARTBEAT_GIVE_UP_MS = 5_000;
 
 /**
@@ -33,7 +33,8 @@ const HEARTBEAT_GIVE_UP_MS = 5_000;
  *
  * A listening connection that drops is not trusted from that moment (the cache is cleared, keys are looked up in
  * the database) and is replaced every RECONNECT_MS until it listens again; one that silently stops delivering
- * (half-open) loses trust by itself within TRUST_WINDOW_MS, its heartbeats no longer coming back.
+ * (half-open) loses trust by itself within TRUST_WINDOW_MS, its heartbeats no longer coming back, and is
+ * replaced once one has been missing for HEARTBEAT_GIVE_UP_MS.
  *
  * On PGlite (one process, one connection) a change's notification is delivered in-process before the committing
  * statement's promise resolves: the cache is cleared before any answer can follow, and needs no heartbeat.
@@ -195,7 +196,12 @@ class PostgresSync implements KeySync {
     const client = this.client;
     if (!client || this.closed) return;
     const now = performance.now();
-    if (this.inFlight && now - this.inFlight.sentAt < HEARTBEAT_GIVE_UP_MS) return;
+    if (this.inFlight) {
+      // A heartbeat that does not come back at all: the connection is lost without a word (half-open), and
+      // another query on it would only queue behind the first. It is replaced.
+      if (now - this.inFlight.sentAt >= HEARTBEAT_GIVE_UP_MS) this.drop(client);
+      return;
+    }
     const seq = ++this.seq;
     this.inFlight = { seq, sentAt: now };
     client.query('select pg_notify($1, $2)', [this.syncChannel, String(seq)]).catch(() => this.drop(client));

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
@@ -58,6 +59,8 @@ export interface DatabaseOptions {
 
 /** How long to wait for a connection before answering that the database is unavailable. */
 const CONNECT_TIMEOUT_MS = 5_000;
+/** How much longer than the statement timeout a connection may stay silent before it is taken for lost. */
+const SILENCE_MARGIN_MS = 5_000;
 
 /** What the configuration says to open: PostgreSQL at DATABASE_URL (and its replica), else the embedded one in LEDGER_DATA_DIR. */
 export const configuredDatabase = (config: Config): DatabaseOptions => ({
@@ -147,14 +150,16 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
 }
 
 function newPool(url: string, options: DatabaseOptions): pg.Pool {
+  const silentMs = (options.statementTimeoutMs ?? 30_000) + SILENCE_MARGIN_MS;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 20,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     statement_timeout: options.statementTimeoutMs ?? 30_000,
     lock_timeout: options.lockTimeoutMs ?? 5_000,
-    // A transaction left open by a crashed request must not hold its row locks for long.
-    idle_in_transaction_session_timeout: 60_000,
+    // A transaction left open by a crashed request, or by a connection lost without a word (see below),
+    // must not hold its row locks for long: the server ends it after the silence the service gives up at.
+    idle_in_transaction_session_timeout: silentMs,
     // The statements kept prepared (preparedRows) are planned on every run with the tables' current
     // statistics: a plan fixed while a table was small (a sequential scan of idempotency_keys) would
     // grow slower as the table grows.
@@ -165,7 +170,18 @@ function newPool(url: string, options: DatabaseOptions): pg.Pool {
   // (between two statements of a transaction): its next query then fails, the request answers 503, and the
   // pool drops the client on release since it is no longer queryable.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  // A connection silent for longer than any statement may run has lost its server without a word (a
+  // half-open TCP connection, a reset a middlebox swallowed): the server would have answered by then, if
+  // only to cancel the statement. It is closed, so its statement fails (503) rather than waiting for ever —
+  // and with it every write queued behind its posting group. An idle pooled connection may be closed the
+  // same way; the pool opens another.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+    socket.setTimeout(silentMs, () =>
+      socket.destroy(Object.assign(new Error(`The database connection was silent for ${silentMs} ms.`), { code: 'ETIMEDOUT' })),
+    );
+  });
   return pool;
 }
 

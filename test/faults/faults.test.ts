@@ -127,6 +127,74 @@ function storm(api: ReturnType<typeof client>, transfer: (key: string, n: number
   };
 }
 
+/**
+ * A TCP proxy to PostgreSQL that the test can break as a network would: cut() closes every connection and
+ * refuses new ones until open(); silence() leaves the connections open but passes nothing more on them,
+ * as a middlebox that forgot them would (a half-open connection); new connections work.
+ */
+async function databaseProxy(url: string) {
+  const upstream = new URL(url);
+  const port = await freePort();
+  const pairs = new Set<{ sockets: [Socket, Socket]; silent: boolean }>();
+  let server: Server | undefined;
+  const open = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((downstream) => {
+        const up = connect(Number(upstream.port || 5432), upstream.hostname);
+        const pair = { sockets: [downstream, up] as [Socket, Socket], silent: false };
+        pairs.add(pair);
+        for (const [socket, other] of [[downstream, up], [up, downstream]] as const) {
+          socket.on('data', (chunk) => pair.silent || other.write(chunk));
+          socket.on('end', () => pair.silent || other.end());
+          // A side reset (a backend terminated with unread input resets its socket) closes the other: a reset
+          // kept from the service would leave its connection waiting for an answer that can never come.
+          socket.on('close', () => {
+            pairs.delete(pair);
+            if (!pair.silent) other.destroy();
+          });
+          socket.on('error', () => {});
+        }
+      }).listen(port, '127.0.0.1', resolve);
+    });
+  await open();
+  return {
+    port,
+    open,
+    cut() {
+      server?.close();
+      for (const pair of pairs) for (const socket of pair.sockets) socket.destroy();
+    },
+    silence() {
+      for (const pair of pairs) pair.silent = true;
+    },
+  };
+}
+
+/** The service in a process of its own, reaching a new database through a databaseProxy(). */
+async function proxiedService(env: Record<string, string> = {}) {
+  const proxy = await databaseProxy(serverUrl);
+  cleanups.push(async () => proxy.cut());
+  const db = await emptyPostgresDatabase(serverUrl);
+  cleanups.push(() => db.drop());
+  const viaProxy = new URL(db.url);
+  viaProxy.port = String(proxy.port);
+  const port = await freePort();
+  const running: Running = startService({
+    DATABASE_URL: viaProxy.toString(),
+    PORT: String(port),
+    LEDGER_ADMIN_TOKEN: ADMIN_TOKEN,
+    LEDGER_ID_HASH_KEY: ID_HASH_KEY,
+    LEDGER_RATE_LIMIT: '0',
+    ...env,
+  });
+  cleanups.push(async () => {
+    running.child.kill('SIGKILL');
+    await running.exited;
+  });
+  await waitReady(port, running);
+  return { proxy, db, port, running, api: client(port) };
+}
+
 async function until(what: string, check: () => Promise<boolean> | boolean, seconds = 30) {
   for (let i = 0; i < seconds * 10; i++) {
     if (await check()) return;
@@ -184,47 +252,7 @@ describe.runIf(realPostgres)('faults on PostgreSQL', () => {
 
   it('answers 503 while the database is gone, recovers by itself, and loses nothing acknowledged', { timeout: 240_000 }, async () => {
     // The service reaches PostgreSQL through a proxy the test can cut, as a network failure would.
-    const upstream = new URL(serverUrl);
-    const proxyPort = await freePort();
-    const sockets = new Set<Socket>();
-    let proxy: Server | undefined;
-    const open = () =>
-      new Promise<void>((resolve) => {
-        proxy = createServer((downstream) => {
-          const up = connect(Number(upstream.port || 5432), upstream.hostname);
-          for (const socket of [downstream, up]) {
-            sockets.add(socket);
-            socket.on('close', () => sockets.delete(socket));
-            socket.on('error', () => {});
-          }
-          downstream.pipe(up).pipe(downstream);
-        }).listen(proxyPort, '127.0.0.1', resolve);
-      });
-    const cut = () => {
-      proxy?.close();
-      for (const socket of sockets) socket.destroy();
-    };
-    await open();
-    cleanups.push(async () => cut());
-
-    const db = await emptyPostgresDatabase(serverUrl);
-    cleanups.push(() => db.drop());
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxyPort);
-    const port = await freePort();
-    const running: Running = startService({
-      DATABASE_URL: viaProxy.toString(),
-      PORT: String(port),
-      LEDGER_ADMIN_TOKEN: ADMIN_TOKEN,
-      LEDGER_ID_HASH_KEY: ID_HASH_KEY,
-      LEDGER_RATE_LIMIT: '0',
-    });
-    cleanups.push(async () => {
-      running.child.kill('SIGKILL');
-      await running.exited;
-    });
-    await waitReady(port, running);
-    const api = client(port);
+    const { proxy, db, port, running, api } = await proxiedService();
     const { transfer } = await ledger(api);
     const load = storm(api, transfer, 4);
     await until('postings', () => load.succeeded() >= 30);
@@ -242,14 +270,14 @@ describe.runIf(realPostgres)('faults on PostgreSQL', () => {
     });
 
     // The database unreachable: problems, not hangs and not 500s.
-    cut();
+    proxy.cut();
     await until('/readyz to fail', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 503);
     const refused = await api('POST', '/v1/transactions', transfer(`gone-${randomUUID()}`, 1));
     expect(refused.status).toBe(503);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(refused.body.code).toBe('database_unavailable');
 
-    await open();
+    await proxy.open();
     await until('/readyz to recover', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 60);
     const afterRecovery = load.succeeded();
     await until('postings after recovery', () => load.succeeded() >= afterRecovery + 30, 60);
@@ -257,6 +285,29 @@ describe.runIf(realPostgres)('faults on PostgreSQL', () => {
 
     const statuses = new Set([...load.sent.values()].flatMap((x) => (x.answer ? [x.answer.status] : [])));
     expect([...statuses].filter((status) => status !== 201 && status !== 503)).toEqual([]);
+    const { count, violations } = await inspect(db.url);
+    for (const [key, entry] of load.sent) if (entry.answer?.status === 201) expect(await count(key)).toBe(1);
+    expect(await violations()).toEqual([]);
+  });
+
+  it('answers every request when its database connections go silent, gives them up and goes on by itself', { timeout: 120_000 }, async () => {
+    const { proxy, db, api } = await proxiedService({ LEDGER_STATEMENT_TIMEOUT_MS: '1000' });
+    const { transfer } = await ledger(api);
+    const load = storm(api, transfer, 4);
+    await until('postings', () => load.succeeded() >= 30);
+
+    // Every open connection, the pool's and the key cache's listener, stops carrying anything, without a
+    // close or a reset: the statements sent on them are never answered.
+    proxy.silence();
+    const before = load.succeeded();
+    await until('postings on new connections', () => load.succeeded() >= before + 30, 60);
+    await load.stop();
+
+    // Each request caught by the silence is answered once its connection is given up: its group, failed
+    // before its commit, goes again write by write on new connections (201), or it is refused (503).
+    const answers = [...load.sent.values()].flatMap((x) => (x.answer ? [x.answer] : []));
+    expect(answers).toHaveLength(load.sent.size);
+    expect(answers.filter((a) => a.status !== 201 && a.status !== 503)).toEqual([]);
     const { count, violations } = await inspect(db.url);
     for (const [key, entry] of load.sent) if (entry.answer?.status === 201) expect(await count(key)).toBe(1);
     expect(await violations()).toEqual([]);
