@@ -69,7 +69,7 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   app.removeContentTypeParser('text/plain');
 
   const clock = () => today(config.LEDGER_TIMEZONE);
-  const postingGroups = createPostingGroups(database.db);
+  const postingGroups = createPostingGroups(database.db, database.pipelined);
   const ctx: AppContext = {
     config,
     database,

@@ -33,10 +33,25 @@ export interface Database {
   readPing?(): Promise<void>;
   close(): Promise<void>;
   /**
+   * PostgreSQL only: a connection of its own pool in pipeline mode, for the posting groups' transactions
+   * (src/ledger/group.ts): a statement is sent without waiting for the answer to the one before, so that a
+   * group's BEGIN goes with its first statement and its COMMIT with its last.
+   */
+  pipelined?: () => Promise<PipelinedConnection>;
+  /**
    * Where change notifications are heard (the API key cache, src/auth/key-sync.ts): PostgreSQL's URL, for a
    * listening connection of its own (never one of the pool's), or the embedded PGlite itself.
    */
   listenVia?: { kind: 'postgres'; url: string } | { kind: 'pglite'; client: PGlite };
+}
+
+export interface PipelinedConnection {
+  /** The connection as an executor: rows() and preparedRows() on it send at once, in call order. */
+  tx: Tx;
+  /** A statement without parameters (BEGIN, COMMIT, ROLLBACK); its command tag. */
+  send(text: string): Promise<string>;
+  /** Back to its pool; with an error, the connection is closed rather than reused. */
+  release(error?: Error): void;
 }
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -115,6 +130,10 @@ class ReadRoutingPool {
 
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const pool = newPool(url, options);
+  // One group is in flight per process, and an alone write (an import, a period close) runs beside it on
+  // the main pool: two connections are enough.
+  const pipelinePool = newPool(url, { ...options, poolSize: 2 }, { pipeline: true });
+  const executors = new WeakMap<pg.PoolClient, Tx>();
   const replica = options.readUrl ? newPool(options.readUrl, options) : undefined;
   const client = replica ? (new ReadRoutingPool(pool, replica) as unknown as pg.Pool) : pool;
   const db = drizzlePg(client, { schema }) as unknown as Db;
@@ -143,15 +162,29 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
         await replica.query('select 1');
       },
     }),
+    async pipelined() {
+      const client = await pipelinePool.connect();
+      let tx = executors.get(client);
+      if (!tx) {
+        tx = drizzlePg(client, { schema }) as unknown as Tx;
+        executors.set(client, tx);
+      }
+      return {
+        tx,
+        send: async (text) => (await client.query(text)).command,
+        release: (error) => client.release(error ?? false),
+      };
+    },
     async close() {
-      await Promise.all([pool.end(), replica?.end()]);
+      await Promise.all([pool.end(), pipelinePool.end(), replica?.end()]);
     },
   };
 }
 
-function newPool(url: string, options: DatabaseOptions): pg.Pool {
+function newPool(url: string, options: DatabaseOptions, mode: { pipeline?: boolean } = {}): pg.Pool {
   const silentMs = (options.statementTimeoutMs ?? 30_000) + SILENCE_MARGIN_MS;
   const pool = new pg.Pool({
+    ...mode,
     connectionString: url,
     max: options.poolSize ?? 20,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,

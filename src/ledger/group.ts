@@ -1,11 +1,11 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { type Db, preparedRows, rows, type Tx } from '../db/client.js';
+import { type Database, type Db, preparedRows, rows, type Tx } from '../db/client.js';
 import type { auditLog } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import type { EventInput } from '../events/outbox.js';
 import { type HeadsAndNumbersRow, headsAndNumbers, linkParts, lockChainsAndNumber, readHeadsAndNumbers } from './chain.js';
 import { finishPostings, openPostings } from './commit.js';
-import { assertPostingsOpen, type ClosedThroughRow, closedThroughMap, closedThroughQuery } from './periods.js';
+import { periodRefusal, refuseClosedPeriods } from './periods.js';
 import {
   accountsOf, decidePosting, type DecidedPosting, holdAccounts, type LockedAccount, lockedAccountsQuery, postedEvents, postedFrom, postingParts,
   type PostingContext, type PostingInput, type PostingOptions,
@@ -25,8 +25,9 @@ import {
  *  2. orders (runOrders): each decided in memory, in arrival order, against the running balances —
  *     accepted or refused on its own, with the refusal it would get alone — then ONE statement writes the
  *     vouchers, lines, balances, day totals, chain links, events, idempotency answers and audit rows and
- *     reads the funds' closed periods (its snapshot is after the head lock: a close committed meanwhile
- *     is seen). Four round trips in all, however many orders: begin, that statement, this one, commit.
+ *     refuses, by raising, a posting dated in a closed month (its snapshot is after the head lock: a close
+ *     committed meanwhile is seen). On PostgreSQL two round trips however many orders: BEGIN goes with
+ *     the first statement, COMMIT right behind the second (runPipelined).
  *     Operations (runOperations): each runs its own statements under a savepoint, so a refusal undoes
  *     only its own writes; then one statement for the outcomes; then the heads and links (commit.ts);
  *  3. the commit. Every answer is sent after it, never before: an acknowledged write is durable, and a
@@ -107,7 +108,12 @@ const bucket = (n: number) => {
 
 export type PostingGroups = ReturnType<typeof createPostingGroups>;
 
-export function createPostingGroups(db: Db) {
+/**
+ * `pipelined` (PostgreSQL): connections in pipeline mode, on which a group of posting orders sends its
+ * BEGIN with its first statement and its COMMIT right behind its last, two round trips in all; without
+ * it (PGlite, in-process) each goes on its own.
+ */
+export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
   const queue: Entry[] = [];
   let draining: Promise<void> | null = null;
   const alone = new Set<Promise<void>>();
@@ -182,12 +188,16 @@ export function createPostingGroups(db: Db) {
   async function runGroup(entries: Entry[]): Promise<void> {
     let committing = false;
     let results: Result[];
+    const orders = isOrder(entries[0]!.job.work);
     try {
-      results = await db.transaction(async (tx) => {
-        const found = await (isOrder(entries[0]!.job.work) ? runOrders(tx, entries) : runOperations(tx, entries));
-        committing = true;
-        return found;
-      });
+      results =
+        orders && pipelined
+          ? await runPipelined(entries, () => (committing = true))
+          : await db.transaction(async (tx) => {
+              const found = await (orders ? runOrders(tx, entries) : runOperations(tx, entries));
+              committing = true;
+              return found;
+            });
     } catch (error) {
       if (!committing && entries.length > 1) {
         stats.split += 1;
@@ -205,13 +215,44 @@ export function createPostingGroups(db: Db) {
   }
 
   /**
+   * A group of posting orders on a pipelined connection: BEGIN goes with the opening statement, COMMIT right
+   * behind the write statement (runOrders' `sent` callback). A write that fails makes the COMMIT behind it
+   * roll back, so the group failed before its commit (and is retried); `committing` is called once the write
+   * has succeeded, when only the COMMIT's answer is left.
+   */
+  async function runPipelined(entries: Entry[], committing: () => void): Promise<Result[]> {
+    const connection = await pipelined!();
+    const quiet = <T>(p: Promise<T>) => (p.catch(() => undefined), p);
+    const begun = quiet(connection.send('begin'));
+    let committed: Promise<string> | undefined;
+    try {
+      const results = await runOrders(connection.tx, entries, () => (committed = quiet(connection.send('commit'))));
+      await begun;
+      committing();
+      const tag = await committed!;
+      if (tag !== 'COMMIT') throw new Error(`the posting group's COMMIT answered ${tag}`);
+      connection.release();
+      return results;
+    } catch (error) {
+      // After a failed statement the COMMIT sent behind it answers ROLLBACK; otherwise roll back now. A
+      // connection that cannot say either is not reused.
+      const ended = await (committed ?? connection.send('rollback')).then(
+        () => true,
+        () => false,
+      );
+      connection.release(ended ? undefined : new Error('posting group connection lost'));
+      throw error;
+    }
+  }
+
+  /**
    * A group of posting orders: the opening statement (openGroup) claims the keys, locks the accounts, the
    * chain heads and draws the numbers; every order is decided in memory; then ONE statement for all the
    * group writes — vouchers, lines, balances, day totals, links, events, idempotency answers, audit rows —
    * which also reads the funds' closed periods (its snapshot is after the head lock: a close that
    * committed meanwhile is seen).
    */
-  async function runOrders(tx: Tx, entries: Entry[]): Promise<Result[]> {
+  async function runOrders(tx: Tx, entries: Entry[], sent?: () => void): Promise<Result[]> {
     const results: (Result | undefined)[] = new Array(entries.length);
     const orders = entries.map(({ job }) => job.work as PostingOrder);
     const ids = new Set<string>();
@@ -240,7 +281,9 @@ export function createPostingGroups(db: Db) {
       }
     });
     if (!decided.length) {
-      await writeGroup(tx, [], entries, results as Result[], replays, [], []);
+      const written = writeGroup(tx, [], entries, results as Result[], replays, [], sql``);
+      sent?.();
+      await written;
       return results as Result[];
     }
 
@@ -256,7 +299,11 @@ export function createPostingGroups(db: Db) {
       events.push(...postedEvents(p));
     });
     const parts = [...postingParts(decided.map((d) => d.posting), used), ...linkParts(heads, posted)];
-    assertPostingsOpen(closedThroughMap(await writeGroup(tx, parts, entries, results as Result[], replays, events, fundIds)), posted);
+    const written = writeGroup(tx, parts, entries, results as Result[], replays, events, refuseClosedPeriods(posted));
+    sent?.();
+    await written.catch((error) => {
+      throw periodRefusal(error, posted) ?? error;
+    });
     return results as Result[];
   }
 
@@ -281,7 +328,7 @@ export function createPostingGroups(db: Db) {
         results[i] = { ok: false, error };
       }
     }
-    await writeGroup(tx, [], entries, results as Result[], replays, [], []);
+    await writeGroup(tx, [], entries, results as Result[], replays, [], sql``);
     await finishPostings(tx, posted);
     return results as Result[];
   }
@@ -357,17 +404,18 @@ export function createPostingGroups(db: Db) {
 
   /**
    * One statement for the group's `parts` (its postings and links, if any) and everything that goes with
-   * its outcomes; it returns the closed periods of `fundIds`, read in its own snapshot.
+   * its outcomes, ending with `check` (a select that raises what it refuses, or nothing). Its query is on
+   * its way to the database when the returned promise is: a COMMIT sent next goes right behind it.
    */
-  async function writeGroup(
+  function writeGroup(
     tx: Tx,
     parts: SQL[],
     entries: Entry[],
     results: Result[],
     replays: Map<number, JobOutcome<unknown>>,
     fastEvents: EventInput[],
-    fundIds: string[],
-  ): Promise<ClosedThroughRow[]> {
+    check: SQL,
+  ): Promise<unknown> {
     const answers: { owner: string; key: string; status: number; body: unknown }[] = [];
     const released: { owner: string; key: string }[] = [];
     const trail: AuditRow[] = [];
@@ -396,8 +444,8 @@ export function createPostingGroups(db: Db) {
       error_code: r.errorCode ?? null,
       replayed: r.replayed ?? false,
     }));
-    if (!parts.length && !events.length && !answers.length && !released.length && !audit.length) return [];
-    return preparedRows<ClosedThroughRow>(
+    if (!parts.length && !events.length && !answers.length && !released.length && !audit.length) return Promise.resolve();
+    return preparedRows(
       tx,
       parts.length ? 'group_write_postings' : 'group_write_outcomes',
       sql`
@@ -421,7 +469,7 @@ export function createPostingGroups(db: Db) {
           from jsonb_to_recordset(${JSON.stringify(audit)}::jsonb)
                as v(actor_id text, actor_role text, request_id text, client_address text, method text, route text, path text,
                     target_ids jsonb, status int, outcome text, error_code text, replayed boolean))
-      ${closedThroughQuery(fundIds)}`,
+      ${check.queryChunks.length ? check : sql`select 1`}`,
     );
   }
 

@@ -44,6 +44,33 @@ async function closedThrough(executor: Executor, fundIds: string[]): Promise<Map
   return closedThroughMap(await rows<ClosedThroughRow>(executor, closedThroughQuery(fundIds)));
 }
 
+/**
+ * The last part of a posting group's write statement: it raises `period_closed` (ledger_refuse, drizzle/0013)
+ * when a posting is dated in or before a closed month of one of its funds — read in that statement's
+ * snapshot, after the heads were locked, so a close committed meanwhile is seen. periodRefusal() turns
+ * the raised error back into the refusal assertPostingsOpen() words.
+ */
+export function refuseClosedPeriods(postings: readonly { date: string; lines: readonly { fundId: string }[] }[]): SQL {
+  const pairs = [...new Set(postings.flatMap((p) => p.lines.map((l) => `${l.fundId} ${p.date.slice(0, 7)}`)))].map((k) => k.split(' ') as [string, string]);
+  const fundIds = [...new Set(pairs.map(([fundId]) => fundId))];
+  return sql`select ledger_refuse('period_closed', json_agg(c)::text) from (${closedThroughQuery(fundIds)}) c
+              having bool_or(exists (select 1 from unnest(${sql.param(pairs.map(([f]) => f))}::uuid[], ${sql.param(pairs.map(([, m]) => m))}::text[]) as p(fund_id, month)
+                                      where p.fund_id = c.fund_id and p.month <= c.period))`;
+}
+
+/** The refusal of `postings` that refuseClosedPeriods() raised in the database, or null for any other error. */
+export function periodRefusal(error: unknown, postings: { date: string; lines: { fundId: string }[] }[]): DomainError | null {
+  const raised = (error as { cause?: unknown })?.cause ?? error;
+  const { code, message, detail } = (raised ?? {}) as { code?: string; message?: string; detail?: string };
+  if (code !== 'P0001' || message !== 'fund-ledger refuses: period_closed' || !detail) return null;
+  try {
+    assertPostingsOpen(closedThroughMap(JSON.parse(detail) as ClosedThroughRow[]), postings);
+  } catch (refusal) {
+    if (refusal instanceof DomainError) return refusal;
+  }
+  return null;
+}
+
 export interface ClosedThroughRow {
   fund_id: string;
   period: string;

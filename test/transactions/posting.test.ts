@@ -195,4 +195,31 @@ describe.each(backends)('posting transactions on $name', (backend) => {
     await expect(t.database.db.execute(sql`truncate transaction_lines`)).rejects.toThrow();
     await expect(t.database.db.execute(sql`update accounts set balance = -1 where id = ${f.accounts.bank}`)).rejects.toThrow();
   });
+
+  it("keeps the journal's references in the database itself: voucher, account of the line's fund, and what they refer to", async () => {
+    const [line] = await rows<{ transaction_id: string; account_id: string; fund_id: string }>(
+      t.database.db,
+      sql`select transaction_id, account_id, fund_id from transaction_lines limit 1`,
+    );
+    const insert = (transactionId: string, accountId: string, fundId: string) =>
+      t.database.db.execute(sql`insert into transaction_lines (transaction_id, line_no, account_id, fund_id, direction, amount, date, balance_after)
+                                values (${transactionId}, 99, ${accountId}, ${fundId}, 'debit', 1, '2026-01-15', 1)`);
+    // The database's own refusal (drizzle wraps it): a foreign-key violation, saying what is missing.
+    const refusal = (query: Promise<unknown>) =>
+      query.then(
+        () => ({ code: 'none', message: 'accepted' }),
+        (e: { cause?: { code: string; message: string } }) => e.cause ?? { code: 'unknown', message: String(e) },
+      );
+    const nowhere = '00000000-0000-4000-8000-000000000000';
+    expect(await refusal(insert(nowhere, line!.account_id, line!.fund_id))).toMatchObject({ code: '23503', message: expect.stringMatching(/transaction .* does not exist/) });
+    expect(await refusal(insert(line!.transaction_id, nowhere, line!.fund_id))).toMatchObject({ code: '23503', message: expect.stringMatching(/account .* does not exist/) });
+    // An account that exists, named with a fund it is not of.
+    const other = await t.call('POST', '/v1/funds', { body: { code: 'OTHER-REF', name: '另一基金', organisation: '某乡', purpose: '测试' } });
+    expect(await refusal(insert(line!.transaction_id, line!.account_id, other.body.id))).toMatchObject({ code: '23503', message: expect.stringMatching(/account .* does not exist/) });
+    const kept = { code: '23503', message: expect.stringMatching(/never deleted/) };
+    expect(await refusal(t.database.db.execute(sql`delete from accounts where id = ${line!.account_id}`))).toMatchObject(kept);
+    expect(await refusal(t.database.db.execute(sql`update accounts set fund_id = ${other.body.id} where id = ${line!.account_id}`))).toMatchObject(kept);
+    expect(await refusal(t.database.db.execute(sql`delete from funds where id = ${line!.fund_id}`))).toMatchObject(kept);
+    await expect(t.database.db.execute(sql`truncate accounts cascade`)).rejects.toThrow();
+  });
 });
