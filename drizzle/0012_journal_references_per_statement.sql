@@ -20,10 +20,10 @@ CREATE FUNCTION transaction_lines_references() RETURNS trigger LANGUAGE plpgsql 
 DECLARE
   bad record;
 BEGIN
-  SELECT n.transaction_id, n.line_no INTO bad FROM new_lines n
+  SELECT n.transaction_id INTO bad FROM (SELECT DISTINCT transaction_id FROM new_lines) n
    WHERE (SELECT t.id FROM transactions t WHERE t.id = n.transaction_id) IS NULL LIMIT 1;
   IF FOUND THEN
-    RAISE EXCEPTION 'transaction_lines: line % refers to transaction %, which does not exist', bad.line_no, bad.transaction_id
+    RAISE EXCEPTION 'transaction_lines: lines refer to transaction %, which does not exist', bad.transaction_id
       USING ERRCODE = 'foreign_key_violation', TABLE = 'transaction_lines';
   END IF;
   SELECT n.transaction_id, n.line_no, n.account_id, n.fund_id INTO bad FROM new_lines n

@@ -17,8 +17,11 @@
 //      For each run: rate (2xx a second; approve+pay pairs a second for disbursements), p50 and p99 latency,
 //      2xx/4xx/5xx, and the posting groups it made (GET /v1/posting-groups before and after: groups, writes,
 //      mean writes a group, the size histogram).
-//   B. The ceilings, in the same run, at 16 clients: ../shared/bench/ceiling/group-http.mjs random and hot
-//      (one database transaction per group, no service around it), and the SQL ceilings of run.sh
+//   B. (Run first, on a ledger as small as the ceilings' fresh databases.) The targets, at 16 clients,
+//      BENCH_TARGET_ROUNDS (2) rounds of: the service's 2-line random run, then
+//      ../shared/bench/ceiling/group-http.mjs random (one database transaction per group, no service around
+//      it), the service's hot run, group-http.mjs hot, the service's 5-line run — each ratio's two sides next
+//      to each other, so that they see the machine in the same state; then the SQL ceilings of run.sh
 //      (transfer2_random_pipe, transfer2_hot_pipe, transfer5_random_pipe). Targets at 16 clients:
 //      2-line random ÷ group_http_random ≥ 0.4; hot ÷ group_http_hot ≥ 0.4; 5-line rate ≥ 0.8 × 2-line rate;
 //      p99 ≤ 50 ms for the 2-line runs (random and hot). The SQL-ceiling ratios are printed beside them.
@@ -52,6 +55,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
 /** The targets, the ceilings, the one-versus-two-processes comparison and the soak are at 16 clients. */
 const TARGET_CLIENTS = 16;
+const TARGET_ROUNDS = Number(process.env.BENCH_TARGET_ROUNDS ?? 2);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 180);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
 const DISBURSEMENTS = Number(process.env.BENCH_DISBURSEMENTS ?? 3000);
@@ -251,11 +255,14 @@ async function soak(service: Service, l: Ledger) {
   const figures = await measured('soak 2-line random', [service], () => run(service.url, l, TARGET_CLIENTS, transfer2(l), '/v1/transactions', SOAK_SECONDS));
   const samples = rss.stop();
   const values = samples.map((s) => s.value);
-  const lastHalf = samples.filter((s) => s.s >= samples.at(-1)!.s / 2);
+  const end = samples.at(-1)!.s;
+  const lastHalf = samples.filter((s) => s.s >= end / 2);
   const slope = round(slopePerMinute(lastHalf), 2);
-  // Growth is a rising trend that also ends above where the last half began: a saw-tooth of the garbage
-  // collector tilts the fitted slope either way by a MiB or two a minute, but ends where it started.
-  const risen = values.at(-1)! - lastHalf[0]!.value;
+  // Growth is a rising trend whose floor rises too: the garbage collector's saw-tooth (±50 MiB here) tilts
+  // a fitted slope either way, but what it returns to — the lowest reading of the last third against that
+  // of the first — stays where it was unless memory is kept.
+  const floor = (from: number, to: number) => Math.min(...samples.filter((s) => s.s >= from && s.s <= to).map((s) => s.value));
+  const risen = round(floor((2 * end) / 3, end) - floor(0, end / 3));
   return {
     seconds: SOAK_SECONDS,
     connections: TARGET_CLIENTS,
@@ -264,6 +271,7 @@ async function soak(service: Service, l: Ledger) {
     slopeLastHalfMiBPerMinute: slope,
     // Under half a minute the slope says nothing (the heap is still finding its size): not judged.
     judged: SOAK_SECONDS >= 30,
+    floorRiseMiB: risen,
     keepsGrowing: SOAK_SECONDS >= 30 && slope > 1 && risen > 2,
     samples: samples.map((s) => [round(s.s), s.value]),
   };
@@ -320,8 +328,10 @@ async function onPostgres() {
     const l = await setUp(service, { households: true });
     console.log(`  set up in ${round(seconds(t))} s`);
 
-    console.log(`A. each workload, ${SECONDS} s at ${CONNECTIONS.join(', ')} connections`);
     await run(service.url, l, 4, transfer2(l), '/v1/transactions', 3); // warm-up, not counted
+    // First, on a ledger as small as the ceilings' fresh databases: by the end of A it holds ~10^6 lines.
+    const sideBySide = await targetRuns(service, l);
+    console.log(`A. each workload, ${SECONDS} s at ${CONNECTIONS.join(', ')} connections`);
     const runs: Record<string, Measured[]> = {};
     let memoryDuringTransfer2: { maxSampledRssMiB: number; peakRssMiB: number } | undefined;
     for (const w of workloads) {
@@ -335,12 +345,11 @@ async function onPostgres() {
     console.log(`  created in ${round(seconds(t))} s; approve + pay at ${CONNECTIONS.join(', ')}`);
     runs['disbursement approve + pay'] = await disbursementRuns(service, l, pool);
 
-    console.log(`B. ceilings at ${TARGET_CLIENTS} clients, ${SECONDS} s each`);
     const ceilings = {
       clients: TARGET_CLIENTS,
       seconds: SECONDS,
-      group_http_random: groupCeiling('random', TARGET_CLIENTS, SECONDS),
-      group_http_hot: groupCeiling('hot', TARGET_CLIENTS, SECONDS),
+      group_http_random: sideBySide.ceilings.random,
+      group_http_hot: sideBySide.ceilings.hot,
       transfer2_random_pipe: ceiling('transfer2_random_pipe', TARGET_CLIENTS, SECONDS),
       transfer2_hot_pipe: ceiling('transfer2_hot_pipe', TARGET_CLIENTS, SECONDS),
       transfer5_random_pipe: ceiling('transfer5_random_pipe', TARGET_CLIENTS, SECONDS),
@@ -359,7 +368,8 @@ async function onPostgres() {
       runs,
       memoryDuringTransfer2,
       ceilings,
-      targets: targets(runs, ceilings),
+      targetRuns: sideBySide.runs,
+      targets: targets(sideBySide.runs, ceilings),
       processes,
       soak: { ...soaked, afterSoak },
       serviceExitCode: exitCode,
@@ -369,6 +379,45 @@ async function onPostgres() {
     await service?.stop();
     await database.drop();
   }
+}
+
+/**
+ * B. What the targets are judged on: at 16 clients, each service run next to the grouped ceiling it is
+ * divided by, TARGET_ROUNDS times over (random, its ceiling, hot, its ceiling, 5-line), so that both sides
+ * of a ratio see the machine in the same state (a checkpoint, autovacuum or a neighbour moves a run by
+ * 10–30 %); each rate is the mean of its rounds.
+ */
+async function targetRuns(service: Service, l: Ledger) {
+  console.log(`B (first). the targets: service and ceiling side by side at ${TARGET_CLIENTS} clients, ${TARGET_ROUNDS} rounds of ${SECONDS} s each`);
+  const rounds: { random: Measured; hot: Measured; split: Measured; ceilingRandom: { tps: number; meanGroup: number } | null; ceilingHot: { tps: number; meanGroup: number } | null }[] = [];
+  for (let i = 0; i < TARGET_ROUNDS; i++) {
+    const random = await measured('2-line random', [service], () => run(service.url, l, TARGET_CLIENTS, transfer2(l)));
+    const ceilingRandom = groupCeiling('random', TARGET_CLIENTS, SECONDS);
+    const hot = await measured('2-line hot bank', [service], () => run(service.url, l, TARGET_CLIENTS, hotTransfer(l)));
+    const ceilingHot = groupCeiling('hot', TARGET_CLIENTS, SECONDS);
+    const split = await measured('5-line split', [service], () => run(service.url, l, TARGET_CLIENTS, split5(l)));
+    console.log(
+      `  round ${i + 1}: random ${random.perSecond} / ${ceilingRandom?.tps ?? '—'}, hot ${hot.perSecond} / ${ceilingHot?.tps ?? '—'}, 5-line ${split.perSecond}`,
+    );
+    rounds.push({ random, hot, split, ceilingRandom, ceilingHot });
+  }
+  const mean = (values: (number | undefined)[]) => {
+    const known = values.filter((v): v is number => v !== undefined);
+    return known.length === values.length ? round(known.reduce((a, b) => a + b, 0) / known.length) : undefined;
+  };
+  // A run of the rounds' mean rate, with the worst p99 of the rounds.
+  const merged = (pick: (r: (typeof rounds)[number]) => Measured): Measured => {
+    const each = rounds.map(pick);
+    return { ...each[0]!, perSecond: mean(each.map((m) => m.perSecond))!, p99ms: Math.max(...each.map((m) => m.p99ms)), rounds: each.map((m) => m.perSecond) } as Measured;
+  };
+  const ceilingOf = (pick: (r: (typeof rounds)[number]) => { tps: number; meanGroup: number } | null) => {
+    const tps = mean(rounds.map((r) => pick(r)?.tps));
+    return tps === undefined ? null : { tps, meanGroup: mean(rounds.map((r) => pick(r)?.meanGroup)) ?? null, rounds: rounds.map((r) => pick(r)?.tps ?? null) };
+  };
+  return {
+    runs: { '2-line random': [merged((r) => r.random)], '2-line hot bank': [merged((r) => r.hot)], '5-line split': [merged((r) => r.split)] } as Record<string, Measured[]>,
+    ceilings: { random: ceilingOf((r) => r.ceilingRandom), hot: ceilingOf((r) => r.ceilingHot) },
+  };
 }
 
 type Ceilings = {
@@ -502,7 +551,7 @@ console.table({
 });
 console.log(
   `soak RSS MiB first ${postgres.soak.rssMiB.first}, last ${postgres.soak.rssMiB.last}, max ${postgres.soak.rssMiB.max}; ` +
-    `slope over the last half ${postgres.soak.slopeLastHalfMiBPerMinute} MiB/min: ` +
+    `slope over the last half ${postgres.soak.slopeLastHalfMiBPerMinute} MiB/min, floor of the last third ${postgres.soak.floorRiseMiB >= 0 ? '+' : ''}${postgres.soak.floorRiseMiB} MiB on the first's: ` +
     `${!postgres.soak.judged ? `not judged (a soak under 30 s)` : postgres.soak.keepsGrowing ? 'KEEPS GROWING' : 'flat'}`,
 );
 console.log(`invariants: PostgreSQL ${postgres.invariants.hold ? 'hold' : 'BROKEN'}${pglite ? `, PGlite ${pglite.invariants.hold ? 'hold' : 'BROKEN'}` : ''}`);
