@@ -11,16 +11,22 @@ export function isCalendarDate(value: string): boolean {
 
 /** Today's accounting date in the ledger's time zone. */
 // Building a formatter costs far more than using one (it shows in a posting's profile): one per time zone.
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const formatters = new Map<string, { format: Intl.DateTimeFormat; second: number; day: string }>();
 
 export function today(timeZone: string, now: Date = new Date()): string {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
+  let zone = formatters.get(timeZone);
+  if (!zone) {
     // en-CA formats as YYYY-MM-DD.
-    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    formatters.set(timeZone, formatter);
+    zone = { format: new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }), second: NaN, day: '' };
+    formatters.set(timeZone, zone);
   }
-  return formatter.format(now);
+  // Every request asks; formatting is costly next to it, and the day changes only on a second's boundary.
+  const second = Math.floor(now.getTime() / 1000);
+  if (second !== zone.second) {
+    zone.day = zone.format.format(now);
+    zone.second = second;
+  }
+  return zone.day;
 }
 
 export function assertNotFuture(date: string, todayDate: string): void {

@@ -12,7 +12,6 @@ import type { PostedTransaction } from './queries.js';
 /** Explicit limits, checked before any lock is taken. */
 export const LIMITS = {
   // A monthly batch pays every household of a township on one voucher.
-  // Under PostgreSQL's 65,535 bind parameters for the one multi-row insert of lines (9 per line).
   linesPerTransaction: 6_000,
   descriptionLength: 500,
   referenceLength: 200,
@@ -204,27 +203,41 @@ export function postingParts(decided: readonly DecidedPosting[], numbers?: reado
           insert into transactions (id, date, description, reference, reverses_transaction_id, reversal_reason, created_by)
           select v.id, v.date, v.description, v.reference, v.reverses, v.reason, v.created_by from ${voucherRows} order by v.n
           returning id, seq, created_at)`,
+    // Lines, balances and day totals as one JSON parameter each rather than an array per column: the
+    // driver escapes every element of an array, and a 5-line voucher has nine per line. `n` keeps the
+    // lines in decided order (their ids are posting order).
     sql`lines as (
           insert into transaction_lines (transaction_id, line_no, account_id, fund_id, direction, amount, memo, date, balance_after)
           select v.transaction_id, v.line_no, v.account_id, v.fund_id, v.direction, v.amount, v.memo, v.date, v.balance_after
-            from unnest(${sql.param(lines.map((l) => l.transactionId))}::uuid[], ${sql.param(lines.map((l) => l.lineNo))}::int[],
-                        ${sql.param(lines.map((l) => l.line.accountId))}::uuid[], ${sql.param(lines.map((l) => l.fundId))}::uuid[],
-                        ${sql.param(lines.map((l) => l.line.direction))}::text[], ${sql.param(lines.map((l) => formatMoney(l.line.amount)))}::numeric[],
-                        ${sql.param(lines.map((l) => l.line.memo ?? null))}::text[], ${sql.param(lines.map((l) => l.date))}::date[],
-                        ${sql.param(lines.map((l) => formatMoney(l.balanceAfter)))}::numeric[])
-                 with ordinality as v(transaction_id, line_no, account_id, fund_id, direction, amount, memo, date, balance_after, n)
+            from jsonb_to_recordset(${JSON.stringify(
+              lines.map((l, n) => ({
+                n,
+                transaction_id: l.transactionId,
+                line_no: l.lineNo,
+                account_id: l.line.accountId,
+                fund_id: l.fundId,
+                direction: l.line.direction,
+                amount: formatMoney(l.line.amount),
+                memo: l.line.memo ?? null,
+                date: l.date,
+                balance_after: formatMoney(l.balanceAfter),
+              })),
+            )}::jsonb)
+                 as v(n int, transaction_id uuid, line_no int, account_id uuid, fund_id uuid, direction text, amount numeric, memo text, date date,
+                      balance_after numeric)
            order by v.n)`,
     sql`balances as (
           update accounts a set balance = v.balance, debit_total = v.debit_total, credit_total = v.credit_total
-            from unnest(${sql.param(accounts.map(([id]) => id))}::uuid[], ${sql.param(accounts.map(([, f]) => formatMoney(f.balance)))}::numeric[],
-                        ${sql.param(accounts.map(([, f]) => formatMoney(f.debit)))}::numeric[],
-                        ${sql.param(accounts.map(([, f]) => formatMoney(f.credit)))}::numeric[]) as v(id, balance, debit_total, credit_total)
+            from jsonb_to_recordset(${JSON.stringify(
+              accounts.map(([id, f]) => ({ id, balance: formatMoney(f.balance), debit_total: formatMoney(f.debit), credit_total: formatMoney(f.credit) })),
+            )}::jsonb) as v(id uuid, balance numeric, debit_total numeric, credit_total numeric)
            where a.id = v.id)`,
     sql`days as (
           insert into account_daily_totals as d (account_id, date, debit_total, credit_total)
-          select * from unnest(${sql.param(dayRows.map((r) => r.accountId))}::uuid[], ${sql.param(dayRows.map((r) => r.date))}::date[],
-                               ${sql.param(dayRows.map((r) => formatMoney(r.debit)))}::numeric[],
-                               ${sql.param(dayRows.map((r) => formatMoney(r.credit)))}::numeric[])
+          select v.account_id, v.date, v.debit_total, v.credit_total
+            from jsonb_to_recordset(${JSON.stringify(
+              dayRows.map((r) => ({ account_id: r.accountId, date: r.date, debit_total: formatMoney(r.debit), credit_total: formatMoney(r.credit) })),
+            )}::jsonb) as v(account_id uuid, date date, debit_total numeric, credit_total numeric)
           on conflict (account_id, date) do update
             set debit_total = d.debit_total + excluded.debit_total, credit_total = d.credit_total + excluded.credit_total)`,
   ];
@@ -324,7 +337,18 @@ export interface ParsedLine {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Checks everything that needs no database; the HTTP schemas check the same, this guards other callers. */
+// A posting group validates each order twice (to learn its accounts, then to decide it): once is enough.
+const validated = new WeakMap<PostingInput, { today: string; lines: ParsedLine[] }>();
+
 function validate(input: PostingInput, ctx: PostingContext): ParsedLine[] {
+  const known = validated.get(input);
+  if (known?.today === ctx.today) return known.lines;
+  const lines = validateAnew(input, ctx);
+  validated.set(input, { today: ctx.today, lines });
+  return lines;
+}
+
+function validateAnew(input: PostingInput, ctx: PostingContext): ParsedLine[] {
   const fail = (message: string) => new DomainError('validation_failed', message);
   if (!isCalendarDate(input.date)) throw fail(`date: ${input.date} is not a calendar date (YYYY-MM-DD).`);
   assertNotFuture(input.date, ctx.today);
