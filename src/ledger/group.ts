@@ -281,7 +281,7 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
       }
     });
     if (!decided.length) {
-      const written = writeGroup(tx, [], entries, results as Result[], replays, [], sql``);
+      const written = writeGroup(tx, [], entries, results as Result[], replays, []);
       sent?.();
       await written;
       return results as Result[];
@@ -328,7 +328,7 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
         results[i] = { ok: false, error };
       }
     }
-    await writeGroup(tx, [], entries, results as Result[], replays, [], sql``);
+    await writeGroup(tx, [], entries, results as Result[], replays, []);
     await finishPostings(tx, posted);
     return results as Result[];
   }
@@ -404,7 +404,7 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
 
   /**
    * One statement for the group's `parts` (its postings and links, if any) and everything that goes with
-   * its outcomes, ending with `check` (a select that raises what it refuses, or nothing). Its query is on
+   * its outcomes, ending with `check` (a select that raises what it refuses), if any. Its query is on
    * its way to the database when the returned promise is: a COMMIT sent next goes right behind it.
    */
   function writeGroup(
@@ -414,7 +414,7 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
     results: Result[],
     replays: Map<number, JobOutcome<unknown>>,
     fastEvents: EventInput[],
-    check: SQL,
+    check?: SQL,
   ): Promise<unknown> {
     const answers: { owner: string; key: string; status: number; body: unknown }[] = [];
     const released: { owner: string; key: string }[] = [];
@@ -469,7 +469,7 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
           from jsonb_to_recordset(${JSON.stringify(audit)}::jsonb)
                as v(actor_id text, actor_role text, request_id text, client_address text, method text, route text, path text,
                     target_ids jsonb, status int, outcome text, error_code text, replayed boolean))
-      ${check.queryChunks.length ? check : sql`select 1`}`,
+      ${check ?? sql`select 1`}`,
     );
   }
 

@@ -51,10 +51,17 @@ async function closedThrough(executor: Executor, fundIds: string[]): Promise<Map
  * the raised error back into the refusal assertPostingsOpen() words.
  */
 export function refuseClosedPeriods(postings: readonly { date: string; lines: readonly { fundId: string }[] }[]): SQL {
-  const pairs = [...new Set(postings.flatMap((p) => p.lines.map((l) => `${l.fundId} ${p.date.slice(0, 7)}`)))].map((k) => k.split(' ') as [string, string]);
-  const fundIds = [...new Set(pairs.map(([fundId]) => fundId))];
-  return sql`select ledger_refuse('period_closed', json_agg(c)::text) from (${closedThroughQuery(fundIds)}) c
-              having bool_or(exists (select 1 from unnest(${sql.param(pairs.map(([f]) => f))}::uuid[], ${sql.param(pairs.map(([, m]) => m))}::text[]) as p(fund_id, month)
+  // Per fund, the earliest month posted into: a closed period at or after it refuses.
+  const earliest = new Map<string, string>();
+  for (const { date, lines } of postings) {
+    const month = date.slice(0, 7);
+    for (const { fundId } of lines) {
+      const known = earliest.get(fundId);
+      if (!known || month < known) earliest.set(fundId, month);
+    }
+  }
+  return sql`select ledger_refuse('period_closed', json_agg(c)::text) from (${closedThroughQuery([...earliest.keys()])}) c
+              having bool_or(exists (select 1 from unnest(${sql.param([...earliest.keys()])}::uuid[], ${sql.param([...earliest.values()])}::text[]) as p(fund_id, month)
                                       where p.fund_id = c.fund_id and p.month <= c.period))`;
 }
 

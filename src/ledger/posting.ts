@@ -350,10 +350,10 @@ export interface ParsedLine {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Checks everything that needs no database; the HTTP schemas check the same, this guards other callers. */
 // A posting group validates each order twice (to learn its accounts, then to decide it): once is enough.
 const validated = new WeakMap<PostingInput, { today: string; lines: ParsedLine[] }>();
 
+/** Checks everything that needs no database; the HTTP schemas check the same, this guards other callers. */
 function validate(input: PostingInput, ctx: PostingContext): ParsedLine[] {
   const known = validated.get(input);
   if (known?.today === ctx.today) return known.lines;
