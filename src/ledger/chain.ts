@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import { type Executor, preparedRows, rows, type Tx } from '../db/client.js';
-import { formatMoney, Money } from './money.js';
+import { canonicalMoney } from './money.js';
 import { getTransactions, type PostedTransaction } from './queries.js';
 
 /**
@@ -44,12 +44,10 @@ export interface ChainLink {
   hash: string;
 }
 
-const money = (value: string) => formatMoney(new Money(value));
-
 export function canonicalContent(fundId: string, position: number, previousHash: string, t: PostedTransaction): string {
   const lines = [...t.lines]
     .sort((a, b) => a.lineNo - b.lineNo)
-    .map((l) => [l.lineNo, l.accountId, l.fundId, l.direction, money(l.amount), l.memo, money(l.balanceAfter)]);
+    .map((l) => [l.lineNo, l.accountId, l.fundId, l.direction, canonicalMoney(l.amount), l.memo, canonicalMoney(l.balanceAfter)]);
   return JSON.stringify([
     FORMAT,
     fundId,

@@ -27,4 +27,11 @@ export function parseAmount(value: unknown, field = 'amount'): Money {
 /** The canonical string form: two decimals, as stored in numeric(…, 2). */
 export const formatMoney = (value: Money): string => value.toFixed(2);
 
+// What formatMoney writes: no leading zeros, exactly two decimals, no "-0.00".
+const CANONICAL = /^(-?[1-9]\d*|0|-0)\.\d\d$/;
+
+/** `text` in the canonical form; already in it (as the ledger writes and numeric(…, 2) reads), no Decimal is made. */
+export const canonicalMoney = (text: string): string =>
+  CANONICAL.test(text) && text !== '-0.00' ? text : formatMoney(new Money(text));
+
 export const sum = (values: Money[]): Money => values.reduce((acc, v) => acc.plus(v), new Money(0));

@@ -109,9 +109,8 @@ export interface DecidedPosting {
   input: PostingInput;
   actor: string;
   reversal?: { of: string; reason: string };
-  lines: { line: ParsedLine; lineNo: number; fundId: string; balanceAfter: Money }[];
-  /** Each touched account's figures before and after this posting. */
-  moves: { accountId: string; before: { debit: Money; credit: Money }; after: { balance: Money; debit: Money; credit: Money } }[];
+  /** balanceAfter: the account's balance after the line, formatted (the answer, the journal and the chain take it as text). */
+  lines: { line: ParsedLine; lineNo: number; fundId: string; balanceAfter: string }[];
 }
 
 /** The account ids a posting would touch, sorted; throws what validation throws. */
@@ -151,7 +150,7 @@ export function decidePosting(
     account.balance = account.balance.plus(signedEffect(type, line.direction, line.amount));
     if (line.direction === 'debit') account.debit = account.debit.plus(line.amount);
     else account.credit = account.credit.plus(line.amount);
-    return { line, lineNo: index + 1, fundId: byId.get(line.accountId)!.fund_id, balanceAfter: account.balance };
+    return { line, lineNo: index + 1, fundId: byId.get(line.accountId)!.fund_id, balanceAfter: formatMoney(account.balance) };
   });
 
   const overdrawn = accounts.filter((a) => a.row.no_overdraft && running.get(a.row.id)!.balance.isNegative());
@@ -171,41 +170,46 @@ export function decidePosting(
     );
   }
 
-  const moves = accounts.map((a) => ({ accountId: a.row.id, before: { debit: a.debit, credit: a.credit }, after: running.get(a.row.id)! }));
   for (const a of accounts) Object.assign(a, running.get(a.row.id)!);
-  return { id: voucherId(), input, actor: ctx.actor, reversal: options.reversal, lines: decidedLines, moves };
+  return { id: voucherId(), input, actor: ctx.actor, reversal: options.reversal, lines: decidedLines };
 }
 
 /**
  * The writing of decided postings, in the order decided, as the parts of ONE statement's WITH list however
- * many postings (arrays, unnested: a fixed number of parameters): `vouchers` (returning id, seq,
- * created_at), their lines with running balances, each account's final figures and the day totals. With
- * `numbers` (drawn in ascending order, one per posting) the vouchers take them; else the ledger's
- * sequence numbers them as they are inserted.
+ * many postings (a fixed number of parameters): `vouchers` (returning id, seq, created_at), their lines
+ * with running balances, each account's figures and the day totals. With `numbers` (drawn in ascending
+ * order, one per posting) the vouchers take them; else the ledger's sequence numbers them as they are
+ * inserted.
+ *
+ * The accounts' figures and day totals are summed in the statement from the lines it writes: an account's
+ * balance becomes its last line's balance after (decided under its lock), its totals grow by its lines,
+ * so the journal and the balances cannot tell different stories.
  */
 export function postingParts(decided: readonly DecidedPosting[], numbers?: readonly number[]): SQL[] {
-  const lines = decided.flatMap((d) => d.lines.map((l) => ({ ...l, transactionId: d.id, date: d.input.date })));
-  // Each account's last figures, and its movement per day summed over the postings (one row per key:
-  // an upsert may not touch a row twice).
-  const finals = new Map<string, { balance: Money; debit: Money; credit: Money }>();
-  const days = new Map<string, { accountId: string; date: string; debit: Money; credit: Money }>();
-  for (const d of decided) {
-    for (const m of d.moves) {
-      finals.set(m.accountId, m.after);
-      const key = `${m.accountId} ${d.input.date}`;
-      const day = days.get(key) ?? { accountId: m.accountId, date: d.input.date, debit: new Money(0), credit: new Money(0) };
-      day.debit = day.debit.plus(m.after.debit.minus(m.before.debit));
-      day.credit = day.credit.plus(m.after.credit.minus(m.before.credit));
-      days.set(key, day);
-    }
-  }
-  const accounts = [...finals];
-  const dayRows = [...days.values()];
   const voucherRows = sql`unnest(${sql.param(decided.map((d) => d.id))}::uuid[], ${sql.param(decided.map((d) => d.input.date))}::date[],
                         ${sql.param(decided.map((d) => d.input.description))}::text[], ${sql.param(decided.map((d) => d.input.reference ?? null))}::text[],
                         ${sql.param(decided.map((d) => d.reversal?.of ?? null))}::uuid[], ${sql.param(decided.map((d) => d.reversal?.reason ?? null))}::text[],
                         ${sql.param(decided.map((d) => d.actor))}::text[], ${sql.param(numbers ? [...numbers] : decided.map(() => null))}::bigint[])
                  with ordinality as v(id, date, description, reference, reverses, reason, created_by, seq, n)`;
+  // One JSON parameter for all the lines rather than an array per column: the driver escapes every element
+  // of an array, and a line has nine. `n` is decided order (the lines' ids, the last balance of an account).
+  const lines: object[] = [];
+  for (const d of decided) {
+    for (const l of d.lines) {
+      lines.push({
+        n: lines.length,
+        transaction_id: d.id,
+        line_no: l.lineNo,
+        account_id: l.line.accountId,
+        fund_id: l.fundId,
+        direction: l.line.direction,
+        amount: l.line.amountText,
+        memo: l.line.memo ?? null,
+        date: d.input.date,
+        balance_after: l.balanceAfter,
+      });
+    }
+  }
   return [
     numbers
       ? sql`vouchers as (
@@ -217,41 +221,24 @@ export function postingParts(decided: readonly DecidedPosting[], numbers?: reado
           insert into transactions (id, date, description, reference, reverses_transaction_id, reversal_reason, created_by)
           select v.id, v.date, v.description, v.reference, v.reverses, v.reason, v.created_by from ${voucherRows} order by v.n
           returning id, seq, created_at)`,
-    // Lines, balances and day totals as one JSON parameter each rather than an array per column: the
-    // driver escapes every element of an array, and a 5-line voucher has nine per line. `n` keeps the
-    // lines in decided order (their ids are posting order).
+    sql`new_lines as materialized (
+          select * from jsonb_to_recordset(${JSON.stringify(lines)}::jsonb)
+              as v(n int, transaction_id uuid, line_no int, account_id uuid, fund_id uuid, direction text, amount numeric, memo text, date date,
+                   balance_after numeric))`,
     sql`lines as (
           insert into transaction_lines (transaction_id, line_no, account_id, fund_id, direction, amount, memo, date, balance_after)
-          select v.transaction_id, v.line_no, v.account_id, v.fund_id, v.direction, v.amount, v.memo, v.date, v.balance_after
-            from jsonb_to_recordset(${JSON.stringify(
-              lines.map((l, n) => ({
-                n,
-                transaction_id: l.transactionId,
-                line_no: l.lineNo,
-                account_id: l.line.accountId,
-                fund_id: l.fundId,
-                direction: l.line.direction,
-                amount: formatMoney(l.line.amount),
-                memo: l.line.memo ?? null,
-                date: l.date,
-                balance_after: formatMoney(l.balanceAfter),
-              })),
-            )}::jsonb)
-                 as v(n int, transaction_id uuid, line_no int, account_id uuid, fund_id uuid, direction text, amount numeric, memo text, date date,
-                      balance_after numeric)
-           order by v.n)`,
+          select transaction_id, line_no, account_id, fund_id, direction, amount, memo, date, balance_after from new_lines order by n)`,
     sql`balances as (
-          update accounts a set balance = v.balance, debit_total = v.debit_total, credit_total = v.credit_total
-            from jsonb_to_recordset(${JSON.stringify(
-              accounts.map(([id, f]) => ({ id, balance: formatMoney(f.balance), debit_total: formatMoney(f.debit), credit_total: formatMoney(f.credit) })),
-            )}::jsonb) as v(id uuid, balance numeric, debit_total numeric, credit_total numeric)
-           where a.id = v.id)`,
+          update accounts a set balance = v.balance, debit_total = a.debit_total + v.debit, credit_total = a.credit_total + v.credit
+            from (select account_id, (array_agg(balance_after order by n desc))[1] as balance,
+                         coalesce(sum(amount) filter (where direction = 'debit'), 0) as debit,
+                         coalesce(sum(amount) filter (where direction = 'credit'), 0) as credit
+                    from new_lines group by account_id) v
+           where a.id = v.account_id)`,
     sql`days as (
           insert into account_daily_totals as d (account_id, date, debit_total, credit_total)
-          select v.account_id, v.date, v.debit_total, v.credit_total
-            from jsonb_to_recordset(${JSON.stringify(
-              dayRows.map((r) => ({ account_id: r.accountId, date: r.date, debit_total: formatMoney(r.debit), credit_total: formatMoney(r.credit) })),
-            )}::jsonb) as v(account_id uuid, date date, debit_total numeric, credit_total numeric)
+          select account_id, date, coalesce(sum(amount) filter (where direction = 'debit'), 0), coalesce(sum(amount) filter (where direction = 'credit'), 0)
+            from new_lines group by account_id, date
           on conflict (account_id, date) do update
             set debit_total = d.debit_total + excluded.debit_total, credit_total = d.credit_total + excluded.credit_total)`,
   ];
@@ -275,9 +262,9 @@ export function postedFrom(decided: readonly DecidedPosting[], numbers: readonly
       accountId: line.accountId,
       fundId,
       direction: line.direction,
-      amount: formatMoney(line.amount),
+      amount: line.amountText,
       memo: line.memo ?? null,
-      balanceAfter: formatMoney(balanceAfter),
+      balanceAfter,
     })),
   }));
 }
@@ -345,6 +332,8 @@ export interface ParsedLine {
   accountId: string;
   direction: Direction;
   amount: Money;
+  /** The amount formatted once, as answered and written. */
+  amountText: string;
   memo?: string | null;
 }
 
@@ -376,7 +365,8 @@ function validateAnew(input: PostingInput, ctx: PostingContext): ParsedLine[] {
     if (typeof line.accountId !== 'string' || !UUID.test(line.accountId)) throw fail(`lines[${i}].accountId: not an account id (a UUID).`);
     if (line.direction !== 'debit' && line.direction !== 'credit') throw fail(`lines[${i}].direction: must be "debit" or "credit".`);
     if (line.memo && line.memo.length > LIMITS.memoLength) throw fail(`lines[${i}].memo: at most ${LIMITS.memoLength} characters.`);
-    return { ...line, amount: parseAmount(line.amount, `lines[${i}].amount`) };
+    const amount = parseAmount(line.amount, `lines[${i}].amount`);
+    return { ...line, amount, amountText: formatMoney(amount) };
   });
 }
 
