@@ -132,7 +132,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   const pool = newPool(url, options);
   // One group is in flight per process, and an alone write (an import, a period close) runs beside it on
   // the main pool: two connections are enough.
-  const pipelinePool = newPool(url, { ...options, poolSize: 2 }, { pipeline: true });
+  const pipelinePool = newPool(url, { ...options, poolSize: 2 }, { pipeline: true, genericPlans: true });
   const executors = new WeakMap<pg.PoolClient, Tx>();
   const replica = options.readUrl ? newPool(options.readUrl, options) : undefined;
   const client = replica ? (new ReadRoutingPool(pool, replica) as unknown as pg.Pool) : pool;
@@ -181,10 +181,10 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   };
 }
 
-function newPool(url: string, options: DatabaseOptions, mode: { pipeline?: boolean } = {}): pg.Pool {
+function newPool(url: string, options: DatabaseOptions, mode: { pipeline?: boolean; genericPlans?: boolean } = {}): pg.Pool {
   const silentMs = (options.statementTimeoutMs ?? 30_000) + SILENCE_MARGIN_MS;
   const pool = new pg.Pool({
-    ...mode,
+    pipeline: mode.pipeline,
     connectionString: url,
     max: options.poolSize ?? 20,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -195,8 +195,11 @@ function newPool(url: string, options: DatabaseOptions, mode: { pipeline?: boole
     idle_in_transaction_session_timeout: silentMs,
     // The statements kept prepared (preparedRows) are planned on every run with the tables' current
     // statistics: a plan fixed while a table was small (a sequential scan of idempotency_keys) would
-    // grow slower as the table grows.
-    options: '-c plan_cache_mode=force_custom_plan',
+    // grow slower as the table grows. Except the posting groups' two statements (`genericPlans`): planned
+    // anew they spend as long planning as running, and they are written to meet every growing table through
+    // its unique index whatever the plan (src/ledger/group.ts); a plan is made again whenever ANALYZE
+    // changes a table's statistics.
+    options: `-c plan_cache_mode=${mode.genericPlans ? 'force_generic_plan' : 'force_custom_plan'}`,
   });
   // A client that loses its server emits 'error'; without a listener that would end the process. The pool
   // listens on idle clients only, so every client gets its own listener for the time it is checked out

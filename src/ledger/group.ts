@@ -382,10 +382,11 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
     if (!used.length) return { replays, ...opened };
     const stored = await rows<{ owner: string; key: string; request_hash: string; response_status: number | null; response_body: unknown }>(
       tx,
-      sql`select k.owner, k.key, k.request_hash, k.response_status, k.response_body
-            from idempotency_keys k
-            join unnest(${sql.param(used.map((k) => k.claim.owner))}::text[], ${sql.param(used.map((k) => k.claim.key))}::text[]) as v(owner, key)
-              on k.owner = v.owner and k.key = v.key`,
+      // A lookup per key (lateral), by the unique index: never a scan of the whole table.
+      sql`select v.owner, v.key, k.request_hash, k.response_status, k.response_body
+            from unnest(${sql.param(used.map((k) => k.claim.owner))}::text[], ${sql.param(used.map((k) => k.claim.key))}::text[]) as v(owner, key)
+            cross join lateral (select i.request_hash, i.response_status, i.response_body from idempotency_keys i
+                                 where i.owner = v.owner and i.key = v.key) k`,
     );
     const byKey = new Map(stored.map((s) => [`${s.owner}\0${s.key}`, s]));
     for (const { claim, i } of used) {
@@ -416,7 +417,7 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
     fastEvents: EventInput[],
     check?: SQL,
   ): Promise<unknown> {
-    const answers: { owner: string; key: string; status: number; body: unknown }[] = [];
+    const answers: { owner: string; key: string; hash: string; status: number; body: unknown }[] = [];
     const released: { owner: string; key: string }[] = [];
     const trail: AuditRow[] = [];
     results.forEach((result, i) => {
@@ -424,7 +425,7 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
       const ownKey = job.claim && !replays.has(i);
       if (result.ok) {
         trail.push(job.trail(result.outcome.answer, result.outcome.status, result.outcome.replayed));
-        if (ownKey) answers.push({ owner: job.claim!.owner, key: job.claim!.key, status: result.outcome.status, body: result.outcome.answer });
+        if (ownKey) answers.push({ owner: job.claim!.owner, key: job.claim!.key, hash: job.claim!.requestHash, status: result.outcome.status, body: result.outcome.answer });
       } else if (ownKey && !(result.error instanceof DomainError && result.error.code === 'idempotency_conflict')) {
         released.push({ owner: job.claim!.owner, key: job.claim!.key });
       }
@@ -453,18 +454,18 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
         insert into events (type, fund_id, subject_id, payload)
         select type, fund_id, subject_id, payload
           from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as v(type text, fund_id uuid, subject_id text, payload jsonb)),
+      -- The answers as an upsert: each key's row (claimed by this transaction) is met through the unique
+      -- index, however the planner sizes the table (a join scans the whole of it while its statistics
+      -- are young). Releases are rare (a refusal): skipped outright when there are none.
       answers as (
-        -- Arrays, not one JSON parameter: the planner knows an array's length, and with it looks each key up
-        -- by its index rather than scanning the whole table (it takes a JSON set for 100 rows).
-        update idempotency_keys k set response_status = v.status, response_body = v.body
-          from unnest(${sql.param(answers.map((a) => a.owner))}::text[], ${sql.param(answers.map((a) => a.key))}::text[],
-                      ${sql.param(answers.map((a) => a.status))}::int[], ${sql.param(answers.map((a) => JSON.stringify(a.body)))}::jsonb[])
-               as v(owner, key, status, body)
-         where k.owner = v.owner and k.key = v.key),
+        insert into idempotency_keys as k (owner, key, request_hash, response_status, response_body)
+        select v.owner, v.key, v.hash, v.status, v.body
+          from jsonb_to_recordset(${JSON.stringify(answers)}::jsonb) as v(owner text, key text, hash text, status int, body jsonb)
+        on conflict (owner, key) do update set response_status = excluded.response_status, response_body = excluded.response_body),
       released as (
         delete from idempotency_keys k
          using unnest(${sql.param(released.map((r) => r.owner))}::text[], ${sql.param(released.map((r) => r.key))}::text[]) as v(owner, key)
-         where k.owner = v.owner and k.key = v.key),
+         where ${released.length} > 0 and k.owner = v.owner and k.key = v.key),
       trail as (
         insert into audit_log (actor_id, actor_role, request_id, client_address, method, route, path, target_ids, status, outcome, error_code, replayed)
         select actor_id, actor_role, request_id, client_address, method, route, path, target_ids, status, outcome, error_code, replayed

@@ -62,22 +62,18 @@ export interface LockedAccount {
   type: AccountType;
   no_overdraft: boolean;
   balance: string;
-  debit_total: string;
-  credit_total: string;
   fund_status: string;
 }
 
-/** An account as a posting decides against it: its locked row and its running figures in this database transaction. */
+/** An account as a posting decides against it: its locked row and its running balance in this database transaction. */
 export interface HeldAccount {
   row: LockedAccount;
   balance: Money;
-  debit: Money;
-  credit: Money;
 }
 
 export const holdAccounts = (locked: readonly LockedAccount[]): Map<string, HeldAccount> =>
   new Map(
-    locked.map((a) => [a.id, { row: a, balance: new Money(a.balance), debit: new Money(a.debit_total), credit: new Money(a.credit_total) }]),
+    locked.map((a) => [a.id, { row: a, balance: new Money(a.balance) }]),
   );
 
 /**
@@ -85,8 +81,7 @@ export const holdAccounts = (locked: readonly LockedAccount[]): Map<string, Held
  * ledger. A query, to run alone (lockAccounts) or as a WITH part of a larger statement; figures as text.
  */
 export const lockedAccountsQuery = (accountIds: readonly string[]): SQL =>
-  sql`select a.id, a.code, a.role, a.fund_id, a.type, a.no_overdraft, a.balance::text as balance, a.debit_total::text as debit_total,
-             a.credit_total::text as credit_total, f.status as fund_status
+  sql`select a.id, a.code, a.role, a.fund_id, a.type, a.no_overdraft, a.balance::text as balance, f.status as fund_status
         from accounts a join funds f on f.id = a.fund_id
        where a.id = any(${sql.param([...accountIds])}::uuid[])
        order by a.id
@@ -143,13 +138,11 @@ export function decidePosting(
   if (closed) throw new DomainError('fund_closed', `Fund ${closed.row.fund_id} is closed and takes no postings.`);
   assertBalancedPerFund(lines, byId);
 
-  const running = new Map(accounts.map((a) => [a.row.id, { balance: a.balance, debit: a.debit, credit: a.credit }]));
+  const running = new Map(accounts.map((a) => [a.row.id, { balance: a.balance }]));
   const decidedLines = lines.map((line, index) => {
     const account = running.get(line.accountId)!;
     const type = byId.get(line.accountId)!.type;
     account.balance = account.balance.plus(signedEffect(type, line.direction, line.amount));
-    if (line.direction === 'debit') account.debit = account.debit.plus(line.amount);
-    else account.credit = account.credit.plus(line.amount);
     return { line, lineNo: index + 1, fundId: byId.get(line.accountId)!.fund_id, balanceAfter: formatMoney(account.balance) };
   });
 
