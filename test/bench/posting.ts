@@ -36,7 +36,7 @@
 //
 // Tuning: BENCH_SECONDS (10 per run), BENCH_CONNECTIONS ("1,16,64"), BENCH_SOAK_SECONDS (180: a shorter soak mistakes the garbage collector's saw-tooth for growth),
 // BENCH_ACCOUNTS (1000), BENCH_DISBURSEMENTS (3000 requests created for the approve + pay runs),
-// BENCH_HOUSEHOLDS (500 they are spread over), BENCH_PGLITE=0 to skip the embedded run. The machine's other
+// BENCH_HOUSEHOLDS (500 they are spread over), BENCH_PGLITE=0 to skip the embedded run, BENCH_ONLY=targets for section B alone. The machine's other
 // work moves the figures: the ceilings are measured in the same run for that reason.
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -503,6 +503,27 @@ const show = (where: string, f: Measured) => ({
   'writes/group': f.groups.meanWritesPerGroup,
   sizes: histogram(f.groups.sizes),
 });
+
+/** BENCH_ONLY=targets: section B alone (about three minutes), to check the targets after a change. */
+async function targetsOnly() {
+  const database = await createDatabase(postgresServer());
+  const service = await startService({ url: database.url });
+  try {
+    const l = await setUp(service, { households: false });
+    await run(service.url, l, 4, transfer2(l), '/v1/transactions', 3); // warm-up, not counted
+    const sideBySide = await targetRuns(service, l);
+    const none = { transfer2_random_pipe: null, transfer2_hot_pipe: null, transfer5_random_pipe: null };
+    console.table(targets(sideBySide.runs, { group_http_random: sideBySide.ceilings.random, group_http_hot: sideBySide.ceilings.hot, ...none }));
+  } finally {
+    await service.stop();
+    await database.drop();
+  }
+}
+
+if (process.env.BENCH_ONLY === 'targets') {
+  await targetsOnly();
+  process.exit(0);
+}
 
 const started = new Date();
 const postgres = await onPostgres();
