@@ -75,10 +75,13 @@ async function main() {
   process.on('SIGINT', () => void close('SIGINT'));
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  const base = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
   app.log.info(
     { database: database.kind === 'pglite' ? `embedded PGlite in ${config.LEDGER_DATA_DIR}` : 'PostgreSQL (DATABASE_URL)' },
-    `fund-ledger listening on http://${config.HOST}:${config.PORT} — API docs at /docs`,
+    `fund-ledger listening on ${base} — web console at /console/, API docs at /docs`,
   );
+  // For the person who just typed npm start, whatever the log level: where to go next.
+  process.stdout.write(`\nfund-ledger is running.\n  web console (控制台): ${base}/console/\n  API docs:             ${base}/docs\n\n`);
 }
 
 main().catch((error) => {

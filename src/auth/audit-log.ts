@@ -1,9 +1,10 @@
+import { withKeyNames } from './key-names.js';
 import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
 import { cursor, limit } from '../http/pagination.js';
-import { calendarDate, id } from '../http/schemas.js';
+import { calendarDate, id, keyName } from '../http/schemas.js';
 import { roles } from './roles.js';
 
 /** A day (in the ledger's time zone) or an exact moment with its offset. */
@@ -14,6 +15,7 @@ export const auditEntry = z
     id: z.number().int(),
     at: z.string().meta({ description: 'When the write began (its database transaction started)' }),
     actorId: z.string().nullable().meta({ description: 'The API key id, "env-admin", or null when the request was not authenticated' }),
+    actorName: keyName('made the request'),
     actorRole: z.enum(roles).nullable(),
     requestId: z.string().meta({ description: 'The request id (the X-Request-Id header when sent), as in the service log' }),
     clientAddress: z.string().nullable(),
@@ -80,7 +82,11 @@ export function createAuditLogService(db: Db, options: { timeZone: string }) {
         .where(and(...where))
         .orderBy(desc(auditLog.id))
         .limit(filter.limit);
-      return found.map((row) => ({ ...row, at: row.at.toISOString(), actorRole: row.actorRole as AuditEntry['actorRole'] }));
+      return withKeyNames(
+        db,
+        found.map((row) => ({ ...row, at: row.at.toISOString(), actorRole: row.actorRole as AuditEntry['actorRole'] })),
+        ['actorId'] as const,
+      ).then((named) => named.map(({ actorIdName, ...row }) => ({ ...row, actorName: actorIdName })));
     },
   };
 }

@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { cursor, decodeCursor, limit, page, toPage } from '../http/pagination.js';
-import { id, idempotencyHeaders, problems, text } from '../http/schemas.js';
+import { id, idempotencyHeaders, keyName, problems, text } from '../http/schemas.js';
 import { allows, permissions, roles } from './roles.js';
-import { ENV_ADMIN_ID } from './service.js';
+import { ENV_ADMIN_ID, withKeyName, withKeyNames } from './key-names.js';
 
 const scopes = z
   .object({
@@ -21,6 +21,7 @@ const apiKey = z
     role: z.enum(roles),
     scopes: scopes.nullable().meta({ description: 'Null for admin and auditor keys, which reach the whole ledger' }),
     createdBy: z.string().nullable(),
+    createdByName: keyName('issued it'),
     createdAt: z.string(),
     expiresAt: z.string().nullable(),
     lastUsedAt: z.string().nullable().meta({ description: 'Last request made with it, to the minute' }),
@@ -56,7 +57,9 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       response: { 201: issuedKey },
     },
     handler: (req, reply) =>
-      ctx.write(req, reply, 201, (tx) => ctx.apiKeys.issue(tx, req.body, req.principal.id), { answerHoldsSecret: true }),
+      ctx.write(req, reply, 201, async (tx) => ({ ...(await ctx.apiKeys.issue(tx, req.body, req.principal.id)), createdByName: req.principal.name }), {
+        answerHoldsSecret: true,
+      }),
   });
 
   app.get('/v1/me', {
@@ -98,7 +101,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
     },
     handler: async (req) => {
       const items = await ctx.apiKeys.list({ after: decodeCursor(req.query.cursor, 'string'), limit: req.query.limit });
-      return toPage(items, req.query.limit, (k) => k.id);
+      return toPage(await withKeyNames(ctx.database.db, items, ['createdBy'] as const), req.query.limit, (k) => k.id);
     },
   });
 
@@ -116,6 +119,7 @@ export const authRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       querystring: z.strictObject({}),
       response: { 200: apiKey, ...problems('last_admin') },
     },
-    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => ctx.apiKeys.revoke(tx, req.params.keyId, req.principal.id)),
+    handler: (req, reply) =>
+      ctx.write(req, reply, 200, async (tx) => withKeyName(tx, await ctx.apiKeys.revoke(tx, req.params.keyId, req.principal.id), ['createdBy'] as const)),
   });
 };

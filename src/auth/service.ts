@@ -3,6 +3,7 @@ import { and, asc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { DomainError, notFound } from '../errors.js';
 import type { Database, Db, Tx } from '../db/client.js';
 import { apiKeys, disabledEnvTokens, funds } from '../db/schema.js';
+import { ENV_ADMIN_ID, ENV_ADMIN_NAME } from './key-names.js';
 import { createKeySync } from './key-sync.js';
 import { type Principal, type Role, scopedRoles } from './roles.js';
 
@@ -10,7 +11,6 @@ import { type Principal, type Role, scopedRoles } from './roles.js';
 export const generateToken = () => `fl_${randomBytes(32).toString('base64url')}`;
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export const ENV_ADMIN_ID = 'env-admin';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 /** How often the last uses noted in memory are written to api_keys (and at close, and before a listing). */
@@ -18,7 +18,7 @@ const LAST_USED_FLUSH_MS = 5_000;
 // Valid keys kept in memory at most: only a key found in the database enters, so a flood of guessed tokens neither
 // grows the cache nor evicts anything; past it, the longest cached go first.
 const CACHED_KEYS = 10_000;
-const ENV_ADMIN: Principal = { id: ENV_ADMIN_ID, name: 'LEDGER_ADMIN_TOKEN', role: 'admin', reach: null };
+const ENV_ADMIN: Principal = { id: ENV_ADMIN_ID, name: ENV_ADMIN_NAME, role: 'admin', reach: null };
 
 /** What a scoped key reaches: named townships and funds, or `all` for the whole ledger. */
 export interface Scopes {

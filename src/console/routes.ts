@@ -82,6 +82,8 @@ export const consoleRoutes: FastifyPluginAsync = async (app) => {
     if (!font) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
     return reply.header('cache-control', 'public, max-age=31536000, immutable').type(font.type).send(createReadStream(font.path));
   });
+  // The service's front door is the console: a browser pointed at the bare address lands on it.
+  app.get('/', hide, async (_request, reply) => reply.redirect('/console/', 302));
   app.get('/console', hide, async (_request, reply) => reply.redirect('/console/', 301));
   app.get('/console/', hide, send('index.html'));
   app.get<{ Params: { '*': string } }>('/console/*', hide, (request, reply) => send(request.params['*'])(request, reply));

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
 import { assertChecker } from '../auth/maker-checker.js';
 import type { Db, Executor, Tx } from '../db/client.js';
 import { disbursementBatches, disbursements, households } from '../db/schema.js';
@@ -10,9 +10,11 @@ import { type Category, categoryNames, expenseRole } from '../funds/chart.js';
 import { assertNotFuture } from '../ledger/dates.js';
 import { formatMoney, Money, parseAmount, sum } from '../ledger/money.js';
 import { type LineInput, postTransaction } from '../ledger/posting.js';
-import { iso, lockBatch, toDisbursement } from './records.js';
+import { type BatchRow, disbursementViews, iso, lockBatch } from './records.js';
+import { withKeyNames } from '../auth/key-names.js';
+import { fundInReach } from '../auth/reach.js';
 import { clip, type DisbursementRules, type ItemProblem } from './rules.js';
-import type { BatchInput, DisbursementDeps, DisbursementStatus } from './service.js';
+import type { BatchFilter, BatchInput, DisbursementDeps, DisbursementStatus } from './service.js';
 import { disbursementStatuses } from './schemas.js';
 
 /** Batches: one request, one approval and one payment voucher for many households' lines. */
@@ -20,43 +22,59 @@ export function createDisbursementBatches(db: Db, deps: DisbursementDeps, rules:
   const { posting, openFund, assertPayable, findVillage, monitoredOn, notMonitoredToday, itemProblems, refuseItems, reservationLines, postReservation } = rules;
 
   /**
-   * A batch with its total and its lines counted by status, without the lines: one aggregate query
-   * however many lines it has, so an answer stays small (approve and pay answers are kept with their
-   * Idempotency-Key).
+   * Batches with their totals and lines counted by status, without the lines: one aggregate query
+   * however many batches and lines, so an answer stays small (approve and pay answers are kept with their
+   * Idempotency-Key); their actors named.
    */
+  async function batchSummaries(executor: Executor, batches: BatchRow[]) {
+    const counted = batches.length
+      ? await executor
+          .select({
+            batchId: disbursements.batchId,
+            status: disbursements.status,
+            count: sql<number>`count(*)::int`,
+            amount: sql<string>`sum(${disbursements.amount})::text`,
+          })
+          .from(disbursements)
+          .where(inArray(disbursements.batchId, batches.map((b) => b.id)))
+          .groupBy(disbursements.batchId, disbursements.status)
+      : [];
+    const summaries = batches.map((batch) => {
+      const mine = counted.filter((c) => c.batchId === batch.id);
+      const byStatus = Object.fromEntries(
+        disbursementStatuses.map((status) => {
+          const these = mine.find((c) => c.status === status);
+          return [status, { count: these?.count ?? 0, amount: formatMoney(new Money(these?.amount ?? 0)) }];
+        }),
+      ) as Record<DisbursementStatus, { count: number; amount: string }>;
+      return {
+        id: batch.id,
+        fundId: batch.fundId,
+        category: batch.category as Category,
+        date: batch.date,
+        villageId: batch.villageId,
+        description: batch.description,
+        status: batch.status,
+        requestedBy: batch.requestedBy,
+        approvedBy: batch.approvedBy,
+        approvedAt: iso(batch.approvedAt),
+        paidBy: batch.paidBy,
+        paidAt: iso(batch.paidAt),
+        bankReference: batch.bankReference,
+        approvalTransactionId: batch.approvalTransactionId,
+        paymentTransactionId: batch.paymentTransactionId,
+        createdAt: batch.createdAt.toISOString(),
+        total: formatMoney(sum(mine.map((c) => new Money(c.amount)))),
+        byStatus,
+      };
+    });
+    return withKeyNames(executor, summaries, ['requestedBy', 'approvedBy', 'paidBy'] as const);
+  }
+
   async function batchSummary(executor: Executor, id: string) {
     const [batch] = await executor.select().from(disbursementBatches).where(eq(disbursementBatches.id, id));
     if (!batch) throw notFound('Disbursement batch', id);
-    const counted = await executor
-      .select({ status: disbursements.status, count: sql<number>`count(*)::int`, amount: sql<string>`sum(${disbursements.amount})::text` })
-      .from(disbursements)
-      .where(eq(disbursements.batchId, id))
-      .groupBy(disbursements.status);
-    const byStatus = Object.fromEntries(
-      disbursementStatuses.map((status) => {
-        const these = counted.find((c) => c.status === status);
-        return [status, { count: these?.count ?? 0, amount: formatMoney(new Money(these?.amount ?? 0)) }];
-      }),
-    ) as Record<DisbursementStatus, { count: number; amount: string }>;
-    return {
-      id: batch.id,
-      fundId: batch.fundId,
-      category: batch.category as Category,
-      date: batch.date,
-      villageId: batch.villageId,
-      description: batch.description,
-      status: batch.status,
-      requestedBy: batch.requestedBy,
-      approvedBy: batch.approvedBy,
-      approvedAt: iso(batch.approvedAt),
-      paidAt: iso(batch.paidAt),
-      bankReference: batch.bankReference,
-      approvalTransactionId: batch.approvalTransactionId,
-      paymentTransactionId: batch.paymentTransactionId,
-      createdAt: batch.createdAt.toISOString(),
-      total: formatMoney(sum(counted.map((c) => new Money(c.amount)))),
-      byStatus,
-    };
+    return (await batchSummaries(executor, [batch]))[0]!;
   }
 
   /** A page of a batch's lines in household-code order (a household is on a batch once), after the code `afterCode`. */
@@ -68,7 +86,7 @@ export function createDisbursementBatches(db: Db, deps: DisbursementDeps, rules:
       .where(and(eq(disbursements.batchId, id), page.afterCode === undefined ? undefined : gt(households.code, page.afterCode)))
       .orderBy(asc(households.code), asc(disbursements.id));
     const found = page.limit === undefined ? await query : await query.limit(page.limit);
-    return found.map((i) => toDisbursement(i.row, i.householdCode));
+    return disbursementViews(executor, found);
   }
 
   /** One event per line of a batch, beside the batch's own, so that the feed shows every disbursement's steps. */
@@ -85,6 +103,26 @@ export function createDisbursementBatches(db: Db, deps: DisbursementDeps, rules:
     );
 
   return {
+    /** The batches of the funds in reach, by date, each with its totals (no lines). */
+    async listBatches(filter: BatchFilter) {
+      const found = await db
+        .select()
+        .from(disbursementBatches)
+        .where(
+          and(
+            filter.fundId ? eq(disbursementBatches.fundId, filter.fundId) : undefined,
+            fundInReach(filter.reach, disbursementBatches.fundId),
+            filter.status ? eq(disbursementBatches.status, filter.status) : undefined,
+            filter.from ? gte(disbursementBatches.date, filter.from) : undefined,
+            filter.to ? lte(disbursementBatches.date, filter.to) : undefined,
+            filter.after ? sql`(${disbursementBatches.date}, ${disbursementBatches.id}) > (${filter.after.date}::date, ${filter.after.id}::uuid)` : undefined,
+          ),
+        )
+        .orderBy(asc(disbursementBatches.date), asc(disbursementBatches.id))
+        .limit(filter.limit);
+      return batchSummaries(db, found);
+    },
+
     /** A batch with one page of its lines. */
     async getBatch(id: string, page: { afterCode?: string; limit: number }) {
       return { ...(await batchSummary(db, id)), items: await batchItems(db, id, page) };
@@ -281,11 +319,11 @@ export function createDisbursementBatches(db: Db, deps: DisbursementDeps, rules:
       const now = new Date();
       await tx
         .update(disbursements)
-        .set({ status: 'paid', paidAt: now, bankReference: input.bankReference, paymentTransactionId: posted.id })
+        .set({ status: 'paid', paidBy: actor, paidAt: now, bankReference: input.bankReference, paymentTransactionId: posted.id })
         .where(and(eq(disbursements.batchId, id), eq(disbursements.status, 'approved')));
       await tx
         .update(disbursementBatches)
-        .set({ status: 'paid', paidAt: now, bankReference: input.bankReference, paymentTransactionId: posted.id })
+        .set({ status: 'paid', paidBy: actor, paidAt: now, bankReference: input.bankReference, paymentTransactionId: posted.id })
         .where(eq(disbursementBatches.id, id));
       await recordEvents(tx, [
         {

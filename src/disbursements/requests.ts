@@ -12,7 +12,7 @@ import { assertNotFuture } from '../ledger/dates.js';
 import { formatMoney, Money, parseAmount } from '../ledger/money.js';
 import { postTransaction } from '../ledger/posting.js';
 import { reverseTransaction } from '../ledger/reversal.js';
-import { lockBatch, type Row, toDisbursement } from './records.js';
+import { disbursementViews, lockBatch, type Row } from './records.js';
 import { clip, type DisbursementRules, type HouseholdRef } from './rules.js';
 import type { DisbursementDeps, DisbursementFilter, DisbursementInput } from './service.js';
 
@@ -27,7 +27,7 @@ export function createDisbursementRequests(db: Db, deps: DisbursementDeps, rules
       .innerJoin(households, eq(households.id, disbursements.householdId))
       .where(eq(disbursements.id, id));
     if (!found) throw notFound('Disbursement', id);
-    return toDisbursement(found.row, found.householdCode);
+    return (await disbursementViews(executor, [found]))[0]!;
   }
 
   /** Locks the disbursement and reads its household's code with it, for the vouchers' memos. */
@@ -71,7 +71,7 @@ export function createDisbursementRequests(db: Db, deps: DisbursementDeps, rules
         .where(and(...conditions))
         .orderBy(asc(disbursements.date), asc(disbursements.id))
         .limit(filter.limit);
-      return found.map((f) => toDisbursement(f.row, f.householdCode));
+      return disbursementViews(db, found);
     },
 
     async request(tx: Tx, input: DisbursementInput, actor: string) {
@@ -111,7 +111,7 @@ export function createDisbursementRequests(db: Db, deps: DisbursementDeps, rules
           actor,
         },
       });
-      return toDisbursement(created!, household.code);
+      return (await disbursementViews(tx, [{ row: created!, householdCode: household.code }]))[0]!;
     },
 
     async approve(tx: Tx, id: string, actor: string) {
@@ -179,7 +179,7 @@ export function createDisbursementRequests(db: Db, deps: DisbursementDeps, rules
       );
       await tx
         .update(disbursements)
-        .set({ status: 'paid', paidAt: new Date(), bankReference: input.bankReference, paymentTransactionId: posted.id })
+        .set({ status: 'paid', paidBy: actor, paidAt: new Date(), bankReference: input.bankReference, paymentTransactionId: posted.id })
         .where(eq(disbursements.id, id));
       await recordEvent(tx, {
         type: 'disbursement.paid',
@@ -236,7 +236,7 @@ export function createDisbursementRequests(db: Db, deps: DisbursementDeps, rules
       }
       await tx
         .update(disbursements)
-        .set({ status: 'failed', failedAt: new Date(), failureReason: input.reason, failureTransactionId })
+        .set({ status: 'failed', failedBy: actor, failedAt: new Date(), failureReason: input.reason, failureTransactionId })
         .where(eq(disbursements.id, id));
       // A batch never paid has nothing left to do once every line failed; a paid one stays paid, its
       // lines and byStatus showing the returns, as its payment voucher stands.

@@ -6,7 +6,7 @@ import { idempotencyHeaders, postingCodes, problems } from '../http/schemas.js';
 import * as s from './schemas.js';
 import { createDisbursementService } from './service.js';
 
-/** A list position is the payment date and the id of the last disbursement shown. */
+/** A list position is the date and the id of the last disbursement (or batch) shown. */
 function decodePosition(cursor: string | undefined) {
   const position = decodeCursor(cursor, 'string');
   if (position === undefined) return undefined;
@@ -126,6 +126,22 @@ export const disbursementsRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = a
       response: { 201: s.batchWithItems, ...problems('not_found', 'fund_closed', 'category_not_allowed', 'chart_account_missing', 'unknown_village', 'unknown_household', 'date_in_future') },
     },
     handler: (req, reply) => write(req, reply, 201, (tx) => disbursements.requestBatch(tx, req.body, req.principal.id)),
+  });
+
+  app.get('/v1/disbursement-batches', {
+    config: { permission: 'read' },
+    schema: {
+      operationId: 'listDisbursementBatches',
+      tags,
+      summary: 'The batches of the funds in reach, by date: each with its total and lines counted by status (read the lines with GET by id)',
+      querystring: s.listBatchesQuery,
+      response: { 200: page(s.batch) },
+    },
+    handler: async (req) => {
+      const { cursor, ...filter } = req.query;
+      const items = await disbursements.listBatches({ ...filter, after: decodePosition(cursor), reach: req.principal.reach });
+      return toPage(items, filter.limit, (b) => `${b.date}/${b.id}`);
+    },
   });
 
   app.get('/v1/disbursement-batches/:batchId', {

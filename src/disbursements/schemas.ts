@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { categories } from '../funds/chart.js';
 import { cursor, limit, MAX_PAGE } from '../http/pagination.js';
-import { amount, calendarDate, id, money, text } from '../http/schemas.js';
+import { amount, calendarDate, id, keyName, money, text } from '../http/schemas.js';
 
 export const disbursementStatuses = ['requested', 'approved', 'paid', 'failed'] as const;
 
@@ -26,10 +26,16 @@ export const disbursement = z
     status: z.enum(disbursementStatuses),
     batchId: z.string().nullable(),
     requestedBy: z.string(),
+    requestedByName: keyName('requested it'),
     approvedBy: z.string().nullable(),
+    approvedByName: keyName('approved it'),
     approvedAt: z.string().nullable(),
+    paidBy: z.string().nullable().meta({ description: 'The API key that recorded the payment' }),
+    paidByName: keyName('recorded the payment'),
     paidAt: z.string().nullable(),
     bankReference: z.string().nullable(),
+    failedBy: z.string().nullable().meta({ description: 'The API key that failed it (unknown for a request failed before approval, before this was recorded)' }),
+    failedByName: keyName('failed it'),
     failedAt: z.string().nullable(),
     failureReason: z.string().nullable(),
     approvalTransactionId: z.string().nullable().meta({ description: 'The reservation: Dr bank_reserved / Cr bank (for a batch item, the batch voucher)' }),
@@ -97,6 +103,15 @@ export const createBatchBody = z.strictObject({
 
 export const batchParams = z.object({ batchId: id });
 
+export const listBatchesQuery = z.strictObject({
+  fundId: id.optional(),
+  status: z.enum(disbursementStatuses).optional(),
+  from: calendarDate.optional().meta({ description: 'Batches dated from this day' }),
+  to: calendarDate.optional().meta({ description: 'Batches dated up to this day' }),
+  limit,
+  cursor,
+});
+
 export const batchItemsQuery = z.strictObject({
   limit: limit.unwrap().default(MAX_PAGE).meta({ description: `Lines per page, 1–${MAX_PAGE} (default ${MAX_PAGE})` }),
   cursor,
@@ -116,8 +131,12 @@ export const batch = z
       description: 'failed when every line failed before the batch was paid; a paid batch stays paid, its returned lines failed in byStatus',
     }),
     requestedBy: z.string(),
+    requestedByName: keyName('requested it'),
     approvedBy: z.string().nullable(),
+    approvedByName: keyName('approved it'),
     approvedAt: z.string().nullable(),
+    paidBy: z.string().nullable().meta({ description: 'The API key that recorded the payment' }),
+    paidByName: keyName('recorded the payment'),
     paidAt: z.string().nullable(),
     bankReference: z.string().nullable(),
     approvalTransactionId: z.string().nullable(),

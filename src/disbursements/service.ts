@@ -41,6 +41,17 @@ export interface DisbursementFilter {
   reach: Reach | null;
 }
 
+export interface BatchFilter {
+  fundId?: string;
+  status?: DisbursementStatus;
+  from?: string;
+  to?: string;
+  after?: { date: string; id: string };
+  limit: number;
+  /** The caller's reach: only its funds' batches. */
+  reach: Reach | null;
+}
+
 export interface DisbursementDeps {
   households: HouseholdService;
   today(): string;

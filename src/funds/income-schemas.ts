@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursor, limit } from '../http/pagination.js';
-import { amount, calendarDate, money, text } from '../http/schemas.js';
+import { amount, calendarDate, money, text, keyName } from '../http/schemas.js';
 
 /** Money received that is not a dividend. */
 export const incomeSources = ['donation', 'fiscal_transfer'] as const;
@@ -34,6 +34,7 @@ export const incomeReceipt = z
     transactionId: z.string(),
     transactionNumber: z.number().int().meta({ description: 'Voucher number (凭证号) of the posting' }),
     createdBy: z.string(),
+    createdByName: keyName('recorded it'),
     createdAt: z.string(),
   })
   .meta({ id: 'IncomeReceipt' });

@@ -1,3 +1,4 @@
+import { withKeyName, withKeyNames } from '../auth/key-names.js';
 import { and, asc, eq, getTableColumns, gt, gte, lte } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.js';
@@ -77,7 +78,7 @@ export function createIncomeService(db: Db, deps: { today(): string }) {
         payload: { receiptId: created!.id, source: input.source, payer: input.payer, date: input.date, amount: posted.lines[0]!.amount, transactionId: posted.id },
       });
       const [receipt] = await selectReceipts(tx).where(eq(incomeReceipts.id, created!.id));
-      return toReceipt(receipt!);
+      return withKeyName(tx, toReceipt(receipt!), ['createdBy'] as const);
     },
 
     /** A fund's receipts in posting order. */
@@ -95,7 +96,7 @@ export function createIncomeService(db: Db, deps: { today(): string }) {
         )
         .orderBy(asc(transactions.seq))
         .limit(filter.limit);
-      return found.map(toReceipt);
+      return withKeyNames(db, found.map(toReceipt), ['createdBy'] as const);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { withKeyName, withKeyNames } from '../auth/key-names.js';
 import type { AppContext } from '../context.js';
 import { DomainError } from '../errors.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
@@ -17,8 +18,12 @@ function periodCursor(value: string | undefined) {
   return period;
 }
 
+/** Who closed and who reopened a month, by the names of their keys (the ledger keeps the ids). */
+const PERIOD_ACTORS = ['closedBy', 'reopenedBy'] as const;
+
 export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const periods = createPeriodService(ctx.database.db, { today: ctx.today });
+  const { db } = ctx.database;
+  const periods = createPeriodService(db, { today: ctx.today });
 
   app.get('/v1/funds/:fundId/periods', {
     config: { permission: 'read' },
@@ -33,7 +38,7 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
     handler: async (req) => {
       const { limit } = req.query;
       const items = await periods.listPeriods(req.params.fundId, { after: periodCursor(req.query.cursor), limit });
-      return toPage(items, limit, (p) => p.period);
+      return toPage(await withKeyNames(db, items, PERIOD_ACTORS), limit, (p) => p.period);
     },
   });
 
@@ -46,7 +51,7 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       params: s.periodParams,
       response: { 200: s.periodWithBalances },
     },
-    handler: (req) => periods.getPeriod(req.params.fundId, req.params.period),
+    handler: async (req) => withKeyName(db, await periods.getPeriod(req.params.fundId, req.params.period), PERIOD_ACTORS),
   });
 
   app.post('/v1/funds/:fundId/periods/:period/close', {
@@ -59,7 +64,10 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       params: s.periodParams,
       response: { 200: s.periodWithBalances, ...problems('period_not_ended', 'invalid_state') },
     },
-    handler: (req, reply) => ctx.write(req, reply, 200, (tx) => periods.closePeriod(tx, req.params.fundId, req.params.period, req.principal.id), { alone: true }),
+    handler: (req, reply) =>
+      ctx.write(req, reply, 200, async (tx) => withKeyName(tx, await periods.closePeriod(tx, req.params.fundId, req.params.period, req.principal.id), PERIOD_ACTORS), {
+        alone: true,
+      }),
   });
 
   app.post('/v1/funds/:fundId/periods/:period/reopen', {
@@ -74,7 +82,13 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       response: { 200: s.periodWithBalances, ...problems('invalid_state') },
     },
     handler: (req, reply) =>
-      ctx.write(req, reply, 200, (tx) => periods.reopenPeriod(tx, req.params.fundId, req.params.period, req.body.reason, req.principal.id), { alone: true }),
+      ctx.write(
+        req,
+        reply,
+        200,
+        async (tx) => withKeyName(tx, await periods.reopenPeriod(tx, req.params.fundId, req.params.period, req.body.reason, req.principal.id), PERIOD_ACTORS),
+        { alone: true },
+      ),
   });
 
   app.get('/v1/funds/:fundId/verify', {

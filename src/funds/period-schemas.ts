@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursor, limit } from '../http/pagination.js';
-import { id, money, text } from '../http/schemas.js';
+import { id, keyName, money, text } from '../http/schemas.js';
 import { accountTypes } from '../ledger/accounts.js';
 import { PERIOD_PATTERN } from '../ledger/dates.js';
 import { checkNames, findingProblems } from '../ledger/verify.js';
@@ -26,8 +26,10 @@ export const periodView = z
     hasPostings: z.boolean().meta({ description: 'Some line of the fund is dated in this month' }),
     closedAt: z.string().nullable().meta({ description: 'When it was last closed' }),
     closedBy: z.string().nullable(),
+    closedByName: keyName('closed it last'),
     reopenedAt: z.string().nullable().meta({ description: 'When it was last reopened' }),
     reopenedBy: z.string().nullable(),
+    reopenedByName: keyName('reopened it last'),
     reopenReason: z.string().nullable(),
   })
   .meta({ id: 'AccountingPeriod' });

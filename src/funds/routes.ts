@@ -9,7 +9,7 @@ import * as s from './schemas.js';
 
 export const fundRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { funds, write } = ctx;
-  const statements = createStatementService(ctx.database.db, { today: ctx.today });
+  const statements = createStatementService(ctx.database.db, { today: ctx.today, timeZone: ctx.config.LEDGER_TIMEZONE });
 
   app.post('/v1/funds', {
     config: { permission: 'admin' },

@@ -87,6 +87,11 @@ export const benefits = z
     householdId: z.string(),
     from: z.string().nullable(),
     to: z.string().nullable(),
+    coverage: z.enum(['all_funds', 'funds_in_reach']).meta({
+      description:
+        'all_funds: every fund of the ledger is counted (admin and auditor keys); funds_in_reach: only the funds this key reaches ' +
+        '(its townships and funds) — benefits from other funds are left out, and these totals are not the household\'s whole',
+    }),
     items: z.array(
       z.object({
         kind: z.enum(['disbursement', 'insurance_claim']),

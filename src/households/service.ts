@@ -176,7 +176,13 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
     async benefits(householdId: string, period: { from?: string; to?: string }, reach: Reach | null) {
       const [found] = await db.select({ id: households.id }).from(households).where(eq(households.id, householdId));
       if (!found) throw notFound('Household', householdId);
-      return { householdId, from: period.from ?? null, to: period.to ?? null, ...(await householdBenefits(db, householdId, period, reach)) };
+      return {
+        householdId,
+        from: period.from ?? null,
+        to: period.to ?? null,
+        coverage: reach ? ('funds_in_reach' as const) : ('all_funds' as const),
+        ...(await householdBenefits(db, householdId, period, reach)),
+      };
     },
 
     async getHousehold(id: string) {

@@ -20,6 +20,18 @@ export const money = z.string().meta({ description: 'Decimal string with 2 decim
 export const CALENDAR_DATE =
   /^(?:\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))|(?:\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)$/;
 
+/** Beside each field that holds the id of the API key that acted (requestedBy …): that key's name, as people know it. */
+export const keyName = (who: string) =>
+  z
+    .string()
+    .nullable()
+    .optional()
+    .meta({
+      description:
+        `The name of the API key that ${who}; null when none did. Absent only from an answer replayed for an ` +
+        'Idempotency-Key first used before names were given',
+    });
+
 export const calendarDate = z
   .string({ error: 'a date is a string YYYY-MM-DD' })
   .regex(CALENDAR_DATE, { error: 'must be a calendar date written YYYY-MM-DD' })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursor, limit } from '../http/pagination.js';
-import { amount, calendarDate, id, money, text } from '../http/schemas.js';
+import { amount, calendarDate, id, money, text, keyName } from '../http/schemas.js';
 import { SHARE_PATTERN, WEIGHT_PATTERN } from './allocation.js';
 
 const share = z
@@ -57,6 +57,7 @@ export const rule = z
     radiatingShare: z.string().meta({ description: 'With 8 decimals', examples: ['0.60000000'] }),
     radiatingVillages: z.array(z.object({ villageId: z.string(), weight: z.string().meta({ description: 'With 4 decimals', examples: ['1.0000'] }) })),
     createdBy: z.string(),
+    createdByName: keyName('made this rule version'),
     createdAt: z.string(),
   })
   .meta({ id: 'DistributionRule', description: 'A version of an industry’s income distribution rule; in force from effectiveFrom until the next version’s' });
@@ -69,6 +70,7 @@ export const industry = z
     projectVillageId: z.string(),
     rules: z.array(rule).meta({ description: 'Every version, oldest first' }),
     createdBy: z.string(),
+    createdByName: keyName('registered it'),
     createdAt: z.string(),
   })
   .meta({ id: 'Industry', description: 'An assisted industry (资产收益项目) whose income a fund shares among villages' });
@@ -100,6 +102,7 @@ export const dividend = z
       .array(allocation)
       .meta({ description: 'Each village’s part, exact to the fen and summing to the amount: the project village first, then the radiating villages by code' }),
     createdBy: z.string(),
+    createdByName: keyName('recorded it'),
     createdAt: z.string(),
   })
   .meta({ id: 'Dividend' });

@@ -1,3 +1,4 @@
+import { keyNames } from '../auth/key-names.js';
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { fundInReach } from '../auth/reach.js';
 import type { Reach } from '../auth/roles.js';
@@ -99,13 +100,16 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
       executor,
       rows.map((r) => r.id),
     );
+    const names = await keyNames(executor, [...rows.map((r) => r.createdBy), ...[...rules.values()].flat().map((r) => r.createdBy)]);
+    const name = (id: string) => names.get(id) ?? null;
     return rows.map((r) => ({
       id: r.id,
       fundId: r.fundId,
       name: r.name,
       projectVillageId: r.projectVillageId,
-      rules: rules.get(r.id) ?? [],
+      rules: (rules.get(r.id) ?? []).map((rule) => ({ ...rule, createdByName: name(rule.createdBy) })),
       createdBy: r.createdBy,
+      createdByName: name(r.createdBy),
       createdAt: r.createdAt.toISOString(),
     }));
   }
@@ -211,6 +215,7 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
       list.push(p);
       partsOf.set(p.dividendId, list);
     }
+    const names = await keyNames(executor, found.map((f) => f.d.createdBy));
     return found.map(({ d, version, seq, projectVillageId }) => {
       const mine = partsOf.get(d.id) ?? [];
       const project = mine.filter((p) => p.villageId === projectVillageId);
@@ -231,6 +236,7 @@ export function createIndustryService(db: Db, options: IndustryOptions) {
           ...radiating.map((p) => ({ villageId: p.villageId, role: 'radiating' as const, amount: p.amount })),
         ],
         createdBy: d.createdBy,
+        createdByName: names.get(d.createdBy) ?? null,
         createdAt: d.createdAt.toISOString(),
       };
     });

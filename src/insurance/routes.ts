@@ -4,7 +4,8 @@ import { incomeRoutes } from '../funds/income.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
 import { idempotencyHeaders, postingCodes, problems } from '../http/schemas.js';
 import * as s from './schemas.js';
-import { createInsuranceService, datePosition } from './service.js';
+import { createInsuranceService } from './service.js';
+import { datePosition } from './access.js';
 
 export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const insurance = createInsuranceService(ctx.database.db, { today: ctx.today });
@@ -118,13 +119,14 @@ export const insuranceRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     schema: {
       operationId: 'listClaims',
       tags: ['insurance'],
-      summary: 'List claims by date, by policy, household, status or period',
+      summary: 'List claims by date: of a fund (all its policies), a policy, a household, a status or a period',
       querystring: s.listClaimsQuery,
       response: { 200: page(s.claim) },
     },
     handler: async (req) => {
-      const { policyId, householdId, status, from, to, limit } = req.query;
+      const { fundId, policyId, householdId, status, from, to, limit } = req.query;
       const items = await insurance.listClaims({
+        fundId,
         policyId,
         householdId,
         status,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursor, limit } from '../http/pagination.js';
-import { amount, calendarDate, code, id, money, text } from '../http/schemas.js';
+import { amount, calendarDate, code, id, keyName, money, text } from '../http/schemas.js';
 import { claimCauses, claimStatuses, movementKinds } from './service.js';
 
 export const createPolicyBody = z
@@ -44,6 +44,7 @@ export const policy = z
       }),
     }),
     createdBy: z.string(),
+    createdByName: keyName('registered it'),
     createdAt: z.string(),
   })
   .meta({ id: 'InsurancePolicy' });
@@ -59,6 +60,7 @@ export const movement = z
     counterpartPolicyId: z.string().nullable().meta({ description: 'For a carry-forward: the other policy' }),
     transactionId: z.string(),
     createdBy: z.string(),
+    createdByName: keyName('recorded it'),
     createdAt: z.string(),
   })
   .meta({ id: 'InsuranceMovement' });
@@ -79,7 +81,9 @@ export const claim = z
     amountApproved: money.nullable(),
     status: z.enum(claimStatuses),
     filedBy: z.string(),
+    filedByName: keyName('filed it'),
     approvedBy: z.string().nullable(),
+    approvedByName: keyName('approved it'),
     approvedAt: z.string().nullable(),
     paidAt: z.string().nullable(),
     paidOn: z.string().nullable().meta({ description: 'Accounting date of the payout' }),
@@ -137,6 +141,7 @@ export const rejectClaimBody = z.strictObject({ reason: text(500) });
 export const listPoliciesQuery = z.strictObject({ fundId: id.optional(), limit, cursor });
 
 export const listClaimsQuery = z.strictObject({
+  fundId: id.optional().meta({ description: "The claims on every policy of this fund" }),
   policyId: id.optional(),
   householdId: id.optional(),
   status: z.enum(claimStatuses).optional(),

@@ -6,6 +6,7 @@ import type { EventInput } from '../events/outbox.js';
 import { type HeadsAndNumbersRow, headsAndNumbers, linkParts, lockChainsAndNumber, readHeadsAndNumbers } from './chain.js';
 import { finishPostings, openPostings } from './commit.js';
 import { periodRefusal, refuseClosedPeriods } from './periods.js';
+import type { PostedTransaction } from './queries.js';
 import {
   accountsOf, decidePosting, type DecidedPosting, holdAccounts, type LockedAccount, lockedAccountsQuery, postedEvents, postedFrom, postingParts,
   type PostingContext, type PostingInput, type PostingOptions,
@@ -53,6 +54,8 @@ export interface PostingOrder {
   posting: PostingInput;
   context: PostingContext;
   options?: Pick<PostingOptions, 'checkAccounts'>;
+  /** The answer as the caller's API gives it (with what the ledger does not know, such as who is who); the posting itself when absent. */
+  present?(posted: PostedTransaction): unknown;
 }
 
 export interface IdempotencyClaim {
@@ -295,7 +298,9 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
     const posted = postedFrom(decided.map((d) => d.posting), used, createdAt);
     const events: EventInput[] = [];
     posted.forEach((p, j) => {
-      results[decided[j]!.index] = { ok: true, outcome: { answer: p, status: entries[decided[j]!.index]!.job.status, replayed: false } };
+      const { index } = decided[j]!;
+      const answer = orders[index]!.present?.(p) ?? p;
+      results[index] = { ok: true, outcome: { answer, status: entries[index]!.job.status, replayed: false } };
       events.push(...postedEvents(p));
     });
     const parts = [...postingParts(decided.map((d) => d.posting), used), ...linkParts(heads, posted)];

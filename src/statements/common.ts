@@ -48,6 +48,8 @@ export async function villageRef(executor: Executor, villageId: string): Promise
 export const money = (value: string | null | undefined) => new Money(value ?? 0);
 export const text = (value: Money) => formatMoney(value);
 export const categoryName = (category: string) => categoryNames[category as Category] ?? category;
+/** A category in English words, as the printed statements put it beside the Chinese: medical_subsidy → Medical subsidy. */
+export const categoryEnglish = (category: string) => category.replace(/_/g, ' ').replace(/^./, (first) => first.toUpperCase());
 /** "某乡基金 (PF-1)", as headers print a fund. */
 export const fundLabel = (f: { code: string; name: string }) => `${f.name} (${f.code})`;
 

@@ -60,7 +60,10 @@ export interface Presentation {
 /** Who asked and when: printed, but not part of the digest. */
 export interface Provenance {
   digest: string;
+  /** ISO 8601, UTC (as in the JSON and the CSV). */
   generatedAt: string;
+  /** The same moment in the ledger's time zone, with its offset: what the PDF prints. */
+  printedAt: string;
   generatedBy: { id: string; name: string };
 }
 

@@ -4,7 +4,7 @@ import { notFound } from '../errors.js';
 import { categories } from '../funds/chart.js';
 import { roleAccount } from '../funds/chart-accounts.js';
 import { Money, sum } from '../ledger/money.js';
-import { categoryName, fundLabel, money, type Period, text } from './common.js';
+import { categoryEnglish, categoryName, fundLabel, money, text, type Period } from './common.js';
 import { displayMoney, type Presentation, periodText } from './document.js';
 
 /**
@@ -199,7 +199,7 @@ export function presentFundStatement(s: FundStatement): Presentation {
         table: {
           columns: [{ header: '类别 Category', width: 3 }, amount],
           rows: [
-            ...s.outgoings.byCategory.map((c) => [`${c.name} ${c.category}`, c.amount]),
+            ...s.outgoings.byCategory.map((c) => [`${c.name} ${categoryEnglish(c.category)}`, c.amount]),
             ['防贫保保费 Insurance premiums', s.outgoings.insurancePremiums],
             ['其他 Other', s.outgoings.other],
           ],

@@ -4,7 +4,7 @@ import { type Executor, rows } from '../db/client.js';
 import { notFound } from '../errors.js';
 import { householdBenefits } from '../households/benefits.js';
 import { sum } from '../ledger/money.js';
-import { categoryName, type FundRef, fundsLabel, money, type Period, text } from './common.js';
+import { categoryEnglish, categoryName, fundsLabel, money, text, type FundRef, type Period } from './common.js';
 import { type Presentation, periodText } from './document.js';
 
 /**
@@ -110,7 +110,7 @@ export function presentHouseholdStatement(s: HouseholdStatement): Presentation {
         type: 'table',
         table: {
           columns: [{ header: '基金 Fund', width: 2.4 }, { header: '类别 Category', width: 2 }, { header: '笔数 Count', width: 0.6, align: 'right' }, amount],
-          rows: s.funds.flatMap((f) => f.categories.map((c) => [`${f.name} (${f.code})`, `${c.name} ${c.category}`, String(c.count), c.amount])),
+          rows: s.funds.flatMap((f) => f.categories.map((c) => [`${f.name} (${f.code})`, `${c.name} ${categoryEnglish(c.category)}`, String(c.count), c.amount])),
           total: ['合计 Total', '', String(s.items.length), s.total],
           empty: '本期无受益 No benefits in the period',
         },
@@ -126,7 +126,7 @@ export function presentHouseholdStatement(s: HouseholdStatement): Presentation {
             { header: '凭据 Reference', width: 1.5 },
             amount,
           ],
-          rows: s.items.map((i) => [i.date, i.fundCode, `${i.name} ${i.category}`, i.reference ?? '', i.amount]),
+          rows: s.items.map((i) => [i.date, i.fundCode, `${i.name} ${categoryEnglish(i.category)}`, i.reference ?? '', i.amount]),
           total: ['合计 Total', '', '', '', s.total],
           empty: '本期无受益 No benefits in the period',
         },

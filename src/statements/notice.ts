@@ -5,7 +5,7 @@ import { type Executor, rows } from '../db/client.js';
 import { notReturnedBy } from '../households/benefits.js';
 import { maskName } from '../households/names.js';
 import { sum } from '../ledger/money.js';
-import { categoryName, fundsLabel, money, type Period, text, type VillageRef, villageRef } from './common.js';
+import { categoryEnglish, categoryName, fundsLabel, money, text, type Period, type VillageRef, villageRef } from './common.js';
 import { type Presentation, periodText } from './document.js';
 
 /**
@@ -109,7 +109,7 @@ export function presentNotice(s: NoticeStatement): Presentation {
         type: 'table',
         table: {
           columns: [{ header: '类别 Category', width: 2 }, { header: '笔数 Count', width: 1, align: 'right' }, amount],
-          rows: s.totalsByCategory.map((c) => [`${c.name} ${c.category}`, String(c.count), c.amount]),
+          rows: s.totalsByCategory.map((c) => [`${c.name} ${categoryEnglish(c.category)}`, String(c.count), c.amount]),
           total: ['合计 Total', String(s.rows.length), s.total],
           empty: '本期无发放 No payments in the period',
         },

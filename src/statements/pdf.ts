@@ -220,7 +220,7 @@ function drawHeader(doc: Doc, p: Presentation, meta: Provenance) {
   put(doc, 'regular', SIZE.meta, `基金 Fund：${p.fund}`, MARGIN, 60, half);
   put(doc, 'regular', SIZE.meta, `期间 Period：${p.period}`, MARGIN + half, 60, CONTENT_WIDTH - half, 'right');
   if (p.subject) put(doc, 'regular', SIZE.meta, p.subject, MARGIN, 72, CONTENT_WIDTH);
-  put(doc, 'regular', SIZE.meta, `生成 Generated：${meta.generatedAt} · ${meta.generatedBy.name} (${meta.generatedBy.id})`, MARGIN, 84, CONTENT_WIDTH);
+  put(doc, 'regular', SIZE.meta, `生成 Generated：${meta.printedAt} · ${meta.generatedBy.name}`, MARGIN, 84, CONTENT_WIDTH);
   hrule(doc, 98, 0.8);
 }
 

@@ -11,7 +11,7 @@ import type { Statement, StatementKind, StatementService } from './service.js';
 export function sendStatement<K extends StatementKind>(reply: FastifyReply, service: StatementService, statement: Statement<K>, format: Format) {
   if (format === 'json') return reply.type('application/json; charset=utf-8').send(statement);
   const doc = service.present(statement);
-  const meta = { digest: statement.digest, generatedAt: statement.generatedAt, generatedBy: statement.generatedBy };
+  const meta = { digest: statement.digest, generatedAt: statement.generatedAt, printedAt: service.printedAt(statement), generatedBy: statement.generatedBy };
   reply.header('x-statement-digest', statement.digest);
   if (format === 'csv') {
     return reply

@@ -10,7 +10,7 @@ const formats = 'Add `format=csv` or `format=pdf` for the same statement as CSV 
 
 /** Statements for auditors; the trial balance is served with the fund's routes (GET /v1/funds/{fundId}/trial-balance). */
 export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
-  const statements = createStatementService(ctx.database.db, { today: ctx.today });
+  const statements = createStatementService(ctx.database.db, { today: ctx.today, timeZone: ctx.config.LEDGER_TIMEZONE });
   const by = (principal: Principal) => ({ id: principal.id, name: principal.name, reach: principal.reach });
 
   app.get('/v1/funds/:fundId/statement', {

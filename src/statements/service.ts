@@ -1,3 +1,4 @@
+import { localMoment } from '../ledger/dates.js';
 import type { Reach } from '../auth/roles.js';
 import type { Db, Executor } from '../db/client.js';
 import { resolvePeriod } from './common.js';
@@ -70,7 +71,7 @@ const kinds = {
 };
 
 export type StatementData<K extends StatementKind> = Awaited<ReturnType<(typeof kinds)[K]['build']>>;
-export type Statement<K extends StatementKind> = { kind: K } & StatementData<K> & Provenance;
+export type Statement<K extends StatementKind> = { kind: K } & StatementData<K> & Omit<Provenance, 'printedAt'>;
 
 interface Spec<K extends StatementKind> {
   build(tx: Executor, params: StatementParams[K], today: string, reach: Reach | null): Promise<StatementData<K>>;
@@ -78,7 +79,7 @@ interface Spec<K extends StatementKind> {
 }
 const specOf = <K extends StatementKind>(kind: K) => kinds[kind] as unknown as Spec<K>;
 
-export function createStatementService(db: Db, deps: { today(): string }) {
+export function createStatementService(db: Db, deps: { today(): string; timeZone: string }) {
   /**
    * All of a statement's reads in one read-only snapshot: a posting committed halfway through cannot
    * show in one figure and not in another, so a fund statement always reconciles. Household and village
@@ -108,6 +109,9 @@ export function createStatementService(db: Db, deps: { today(): string }) {
     present<K extends StatementKind>(statement: Statement<K>): Presentation {
       return specOf(statement.kind).present(statement);
     },
+
+    /** When it was generated, as the ledger's time zone reads it (printed; the JSON keeps UTC). */
+    printedAt: (statement: Statement<StatementKind>) => localMoment(statement.generatedAt, deps.timeZone),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { withKeyName, withKeyNames } from '../auth/key-names.js';
 import type { AppContext } from '../context.js';
 import { notFound } from '../errors.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
@@ -21,7 +22,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       body: s.createTransactionBody,
       response: { 201: s.transaction, ...problems('unknown_account', 'unbalanced_transaction', 'date_in_future', 'reserved_for_operations', ...postingCodes) },
     },
-    handler: (req, reply) => ctx.write(req, reply, 201, transactions.post(req.body, req.principal.id)),
+    handler: (req, reply) => ctx.write(req, reply, 201, transactions.post(req.body, req.principal)),
   });
 
   app.get('/v1/transactions', {
@@ -36,7 +37,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
     handler: async (req) => {
       const { fundId, from, to, limit } = req.query;
       const items = await listTransactions(db, { fundId, from, to, limit, after: decodeCursor(req.query.cursor, 'number'), reach: req.principal.reach });
-      return toPage(items, limit, (t) => t.number);
+      return toPage(await withKeyNames(db, items, ['createdBy'] as const), limit, (t) => t.number);
     },
   });
 
@@ -58,7 +59,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
     handler: async (req) => {
       const found = await getTransaction(db, req.params.transactionId);
       if (!found) throw notFound('Transaction', req.params.transactionId);
-      return found;
+      return withKeyName(db, found, ['createdBy'] as const);
     },
   });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursor, limit } from '../http/pagination.js';
-import { amount, calendarDate, id, money, text } from '../http/schemas.js';
+import { amount, calendarDate, id, money, text, keyName } from '../http/schemas.js';
 import { LIMITS } from '../ledger/posting.js';
 
 /** A hand-posted voucher; batches post more lines through their own operation. */
@@ -34,6 +34,7 @@ export const transaction = z
     reversedByTransactionId: z.string().nullable(),
     reversalReason: z.string().nullable(),
     createdBy: z.string(),
+    createdByName: keyName("posted it"),
     createdAt: z.string(),
     lines: z.array(
       z.object({

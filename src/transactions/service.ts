@@ -1,3 +1,4 @@
+import { withKeyName } from '../auth/key-names.js';
 import { sql } from 'drizzle-orm';
 import { rows, type Tx } from '../db/client.js';
 import { DomainError } from '../errors.js';
@@ -52,13 +53,18 @@ export function createTransactionService(options: { today(): string }) {
 
   return {
     /** A hand-posted voucher, decided and written with its posting group (src/ledger/group.ts). */
-    post(input: PostingInput, actor: string): PostingOrder {
-      return { posting: input, context: context(actor), options: { checkAccounts: assertManualAccounts } };
+    post(input: PostingInput, actor: { id: string; name: string }): PostingOrder {
+      return {
+        posting: input,
+        context: context(actor.id),
+        options: { checkAccounts: assertManualAccounts },
+        present: (posted) => ({ ...posted, createdByName: actor.name }),
+      };
     },
 
     async reverse(tx: Tx, transactionId: string, input: ReversalInput, actor: string) {
       await assertNotOperationVoucher(tx, transactionId);
-      return reverseTransaction(tx, transactionId, input, context(actor));
+      return withKeyName(tx, await reverseTransaction(tx, transactionId, input, context(actor)), ['createdBy'] as const);
     },
   };
 }

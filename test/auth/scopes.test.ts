@@ -148,6 +148,9 @@ describe.each(backends)('scoped keys on $name', (backend) => {
     const benefits = async (token?: string) => (await t.call('GET', `/v1/households/${a.householdId}/benefits`, { token })).body.items.map((i: any) => i.fundId);
     expect(new Set(await benefits())).toEqual(new Set([a.fundId, countyFund]));
     expect(new Set(await benefits(officer))).toEqual(new Set([a.fundId]));
+    // The scoped answer says that it is not the household's whole, the admin's that it is.
+    const coverage = async (token?: string) => (await t.call('GET', `/v1/households/${a.householdId}/benefits`, { token })).body.coverage;
+    expect([await coverage(), await coverage(officer)]).toEqual(['all_funds', 'funds_in_reach']);
 
     const feed = (await t.call('GET', '/v1/events?limit=500', { token: officer })).body.items;
     expect(feed.length).toBeGreaterThan(0);

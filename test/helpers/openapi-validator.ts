@@ -48,8 +48,9 @@ const TRANSPORT_HEADERS = new Set([
 ]);
 const isTransportHeader = (name: string) => TRANSPORT_HEADERS.has(name) || name.startsWith('access-control-');
 
-// Paths the service serves that are web pages, not API: the document rightly leaves them out.
-const OUTSIDE_API = [/^\/console(\/|$)/, /^\/docs(\/|$)/];
+// Paths the service serves that are web pages, not API: the document rightly leaves them out (the bare
+// address is the console's front door, a redirect to it).
+const OUTSIDE_API = [/^\/$/, /^\/console(\/|$)/, /^\/docs(\/|$)/];
 
 interface Route {
   method: string;

@@ -1,10 +1,10 @@
 // The console's shell: sign-in, the navigation (only what the key may do), and a router over #/paths.
 // Each page is a module of pages/ exporting { title, permission, render(main, ctx) }.
-import { api, ApiError, session } from './api.js';
+import { api, session } from './api.js';
 import { clear, errorBlock, field, fieldError, h, label, plainMessage, showError } from './ui.js';
 
 // In menu order. Loaded side by side; a page that fails to load is left out of the menu, not the console.
-const NAMES = ['overview', 'dividend', 'households', 'payments', 'insurance', 'statements', 'audit'];
+const NAMES = ['overview', 'dividend', 'households', 'payments', 'batches', 'insurance', 'statements', 'audit'];
 const loaded = await Promise.allSettled(NAMES.map((name) => import(`./pages/${name}.js`)));
 const PAGES = Object.fromEntries(
   NAMES.flatMap((name, i) => {
@@ -56,7 +56,7 @@ function signInPage(message) {
     h('button', { type: 'submit', class: 'primary' }, '登录'),
   );
   clear(root, form);
-  if (message) showError(form, new ApiError(401, { code: 'unauthorized', detail: message }));
+  if (message) form.prepend(h('p', { class: 'form-error', role: 'alert' }, message));
   input.focus();
 }
 

@@ -144,6 +144,8 @@ const REWRITE = {
 };
 
 export function plainMessage(error) {
+  // One sentence says it all; the API's English detail adds nothing a signed-out person can act on.
+  if (error.code === 'unauthorized') return '密钥无效、已过期或已吊销，请重新登录。';
   const p = error.problem ?? {};
   let said = null;
   try {
@@ -284,6 +286,24 @@ export const section = (title, ...children) => h('section', { class: 'card' }, h
 /** A <select> of options [{ value, text }]. */
 export const select = (name, options, value) =>
   h('select', { name }, options.map((o) => h('option', { value: o.value, selected: o.value === value }, o.text)));
+
+/**
+ * A day, typed and shown as YYYY-MM-DD whatever the browser's language: a date picker shows mm/dd/yyyy in
+ * an English browser. The API checks the day itself (a day that does not exist, one in the future) and
+ * its refusal is shown beside the field.
+ */
+export const dateInput = (props) =>
+  h('input', {
+    type: 'text',
+    inputmode: 'numeric',
+    autocomplete: 'off',
+    placeholder: 'YYYY-MM-DD',
+    pattern: '\\d{4}-\\d{2}-\\d{2}',
+    maxlength: '10',
+    size: '10',
+    title: '日期，格式 YYYY-MM-DD，例如 2026-11-30',
+    ...props,
+  });
 
 /** Today in the ledger's time zone (Asia/Shanghai), as YYYY-MM-DD. */
 export const today = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());

@@ -6,7 +6,9 @@
 // back later (位置 + 链头哈希) to check the chain still passes through that point, i.e. that nothing
 // recorded before it was rewritten.
 import { api } from '../api.js';
-import { clear, field, fieldError, figures, h, label, localTime, pager, plainMessage, section, select, showError, table } from '../ui.js';
+import {
+  clear, dateInput, field, fieldError, figures, h, label, localTime, pager, plainMessage, section, select, showError, table,
+} from '../ui.js';
 
 // The writes the API knows, in the officers' words (the audit log's route patterns).
 const ROUTES = {
@@ -45,9 +47,14 @@ const ROUTES = {
   'POST /v1/api-keys': '发放密钥',
   'DELETE /v1/api-keys/:keyId': '吊销密钥',
 };
+// What each id of a write's targets is, in Chinese (the API names them fundId, poolAccountId, …).
 const ID_NAMES = {
-  id: '编号', fundId: '基金', accountId: '科目', transactionId: '凭证', villageId: '村', householdId: '农户', industryId: '产业项目',
+  id: '记录', fundId: '基金', accountId: '科目', transactionId: '凭证', villageId: '村', householdId: '农户', industryId: '产业项目',
   disbursementId: '支付', batchId: '批次', policyId: '保单', claimId: '理赔', keyId: '密钥', dividendId: '分红',
+  ruleId: '分配规则', poolAccountId: '保费资金池', approvalTransactionId: '审批预留凭证', paymentTransactionId: '支付凭证',
+  failureTransactionId: '失败冲回凭证', reversesTransactionId: '被冲销凭证', reversedByTransactionId: '冲销凭证', receiptId: '收入',
+  movementId: '保费收支', projectVillageId: '项目村', counterpartPolicyId: '对方保单', toPolicyId: '转入保单',
+  householdVillageId: '农户所在村', voidTransactionId: '作废冲销凭证',
 };
 
 /** A long id (a UUID) by its first 8 characters. */
@@ -227,8 +234,8 @@ function auditLog(ctx) {
   const route = select('route', [{ value: '', text: '全部操作' }, ...Object.entries(ROUTES).map(([k, text]) => ({ value: k.split(' ')[1], text }))], saved.route ?? '');
   const actorId = h('input', { name: 'actorId', autocomplete: 'off', spellcheck: false, placeholder: '密钥 ID', value: saved.actorId ?? '' });
   const targetId = h('input', { name: 'targetId', autocomplete: 'off', spellcheck: false, placeholder: '基金、凭证、农户等的 ID', value: saved.targetId ?? '' });
-  const from = h('input', { name: 'from', type: 'date', value: saved.from ?? '' });
-  const to = h('input', { name: 'to', type: 'date', value: saved.to ?? '' });
+  const from = dateInput({ name: 'from', value: saved.from ?? '' });
+  const to = dateInput({ name: 'to', value: saved.to ?? '' });
   const list = h('div', {});
   const form = h(
     'form',
@@ -264,7 +271,11 @@ function auditLog(ctx) {
                 title: '操作人',
                 value: (e) =>
                   e.actorId
-                    ? h('button', { type: 'button', class: 'link', title: `只看 ${e.actorId} 的操作`, onclick: () => filterBy(actorId, e.actorId) }, `${label('role', e.actorRole)} ${shortId(e.actorId)}`)
+                    ? h(
+                        'button',
+                        { type: 'button', class: 'link', title: `只看 ${e.actorName ?? e.actorId} 的操作`, onclick: () => filterBy(actorId, e.actorId) },
+                        `${label('role', e.actorRole)} ${e.actorName ?? shortId(e.actorId)}`,
+                      )
                     : '（未认证）',
               },
               { title: '操作', value: (e) => [ROUTES[`${e.method} ${e.route}`] ?? `${e.method} ${e.route ?? e.path}`, h('br'), h('small', { class: 'hint' }, `${e.method} ${e.path}`)] },
@@ -272,7 +283,7 @@ function auditLog(ctx) {
                 title: '涉及对象',
                 value: (e) =>
                   Object.entries(e.targetIds).map(([name, id]) =>
-                    h('button', { type: 'button', class: 'link', title: `只看涉及 ${id} 的操作`, onclick: () => filterBy(targetId, id) }, `${ID_NAMES[name] ?? name} ${shortId(id)}`),
+                                    h('button', { type: 'button', class: 'link', title: `只看涉及 ${id} 的操作`, onclick: () => filterBy(targetId, id) }, `${ID_NAMES[name] ?? '对象'} ${shortId(id)}`),
                   ),
               },
               {

@@ -3,7 +3,9 @@
 // booked; after posting, the voucher is shown line by line.
 import { api } from '../api.js';
 import { formatMoney, sumMoney } from '../money.js';
-import { clear, field, h, money, readAmount, section, showError, table, today } from '../ui.js';
+import {
+  clear, dateInput, field, h, money, readAmount, section, showError, table, today,
+} from '../ui.js';
 
 const ROLE = { project: '项目所在村', radiating: '辐射村' };
 
@@ -21,7 +23,7 @@ export default {
       { name: 'industryId' },
       industries.map((i) => h('option', { value: i.id }, `${i.name}${funds.get(i.fundId) ? `（${funds.get(i.fundId).name}）` : ''}`)),
     );
-    const date = h('input', { name: 'date', type: 'date', value: today(), max: today(), required: true });
+    const date = dateInput({ name: 'date', value: today(), required: true });
     const amount = h('input', { name: 'amount', inputmode: 'decimal', autocomplete: 'off', placeholder: '例如 132,000.00', required: true });
     const reference = h('input', { name: 'reference', maxlength: 200, placeholder: '企业付款凭证或银行回单号' });
     const preview = h('div', { class: 'preview' });

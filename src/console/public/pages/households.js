@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { formatMoney, sumMoney } from '../money.js';
 import {
-  clear, errorBlock, field, fieldError, figures, h, label, LABELS, money, onSubmit, pager, section, select, showError, table, today, villageLabel,
+  clear, dateInput, errorBlock, field, fieldError, figures, h, label, LABELS, money, onSubmit, pager, section, select, showError, table, today, villageLabel,
 } from '../ui.js';
 
 const causes = (list) => list.map((c) => label('riskCause', c)).join('、');
@@ -183,14 +183,14 @@ async function showHousehold(main, ctx, id, villages) {
     ),
     section(`农户 ${household.code} ${household.headName}`, facts),
     section('监测记录', history, canRecord ? monitoringForm() : null),
-    section('享受帮扶（全部）', received),
+    section(benefits.coverage === 'all_funds' ? '享受帮扶（全部基金）' : '享受帮扶（仅本密钥管辖的基金）', received),
   );
 
   /** 纳入监测 when not in monitoring, 风险消除 when in it: both through the API, then the page again. */
   function monitoringForm() {
     const done = () => showHousehold(main, ctx, id, villages);
     if (period) {
-      const date = h('input', { name: 'date', type: 'date', value: today(), required: true });
+      const date = dateInput({ name: 'date', value: today(), required: true });
       const reason = h('input', { name: 'reason', maxlength: 500, required: true, placeholder: '如 收入稳定超过监测线' });
       const form = h(
         'form',
@@ -211,7 +211,7 @@ async function showHousehold(main, ctx, id, villages) {
       return form;
     }
     const kind = select('category', Object.keys(LABELS.monitoring).map((k) => ({ value: k, text: label('monitoring', k) })));
-    const since = h('input', { name: 'since', type: 'date', value: today(), required: true });
+    const since = dateInput({ name: 'since', value: today(), required: true });
     const boxes = Object.entries(LABELS.riskCause).map(([value, text]) => h('label', {}, h('input', { type: 'checkbox', name: 'riskCauses', value }), ` ${text}`));
     const form = h(
       'form',

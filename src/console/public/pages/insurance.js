@@ -6,7 +6,9 @@
 // fund, so the fund's claims are read policy by policy.
 import { api } from '../api.js';
 import { formatMoney, toFen } from '../money.js';
-import { clear, errorBlock, field, fieldError, figures, h, label, money, noFunds, onSubmit, pager, readAmount, section, select, table, today } from '../ui.js';
+import {
+  clear, dateInput, errorBlock, field, fieldError, figures, h, label, money, noFunds, onSubmit, pager, readAmount, section, select, table, today,
+} from '../ui.js';
 
 const STATUSES = ['filed', 'approved', 'paid', 'rejected'];
 
@@ -216,7 +218,7 @@ function claimActions(box, claim, refresh) {
   }
   if (claim.status === 'approved') {
     const reference = h('input', { name: 'payoutReference', autocomplete: 'off', required: true });
-    const date = h('input', { name: 'date', type: 'date', value: today(), max: today(), required: true });
+    const date = dateInput({ name: 'date', value: today(), required: true });
     const form = h('form', { class: 'inline' }, field('payoutReference', '保险公司赔付参考号', reference), field('date', '赔付日期', date), h('button', { type: 'submit', class: 'primary' }, '登记赔付'));
     writeForm(form, (key) => {
       const payoutReference = reference.value.trim();

@@ -7,7 +7,7 @@
 import { api, ApiError } from '../api.js';
 import { formatMoney } from '../money.js';
 import {
-  clear, errorBlock, field, fieldError, figures, h, label, money, noFunds, onSubmit, pager, plainMessage, readAmount, section, select, shortTime, showError, table, today,
+  clear, dateInput, errorBlock, field, fieldError, figures, h, label, money, noFunds, onSubmit, pager, plainMessage, readAmount, section, select, shortTime, showError, table, today,
 } from '../ui.js';
 
 /** Where a refusal without a named field belongs on the request forms. */
@@ -74,7 +74,10 @@ export default {
 };
 
 const villageName = (villages, id) => (id ? (villages.get(id)?.name ?? id) : '');
-const who = (ctx, keyId) => (keyId === ctx.me.id ? '本人' : `密钥 ${String(keyId).slice(0, 8)}`);
+/** Who acted, by the name of their key (the API answers it beside the id), marked when it is the signed-in key. */
+const who = (ctx, keyId, name) => (keyId ? `${name ?? '（未知密钥）'}${keyId === ctx.me.id ? '（本人）' : ''}` : '—');
+/** A batch as people know it: its description and date. */
+const batchLabel = (b) => (b ? `${b.description}（${b.date}）` : '');
 
 /** The fund's money today: what approvals may still reserve, and what is reserved awaiting the bank. */
 function fundFigures({ fund }) {
@@ -142,7 +145,7 @@ function requestSection({ ctx, fund, villages, villageList, refresh }) {
   }
   const village = villageSelect(villageList);
   const hint = h('small', { class: 'hint' });
-  const date = h('input', { name: 'date', type: 'date', value: today(), max: today(), required: true });
+  const date = dateInput({ name: 'date', value: today(), required: true });
   const household = h('select', { name: 'householdId' });
   const category = categoryOptions(fund, 'medical_subsidy');
   const amount = h('input', { name: 'amount', inputmode: 'decimal', autocomplete: 'off', placeholder: '例如 3,000.00' });
@@ -191,7 +194,6 @@ function requestSection({ ctx, fund, villages, villageList, refresh }) {
 const created = (items, villages) =>
   table(
     [
-      { title: '编号', value: (d) => d.id.slice(0, 8) },
       { title: '农户', value: (d) => d.householdCode },
       { title: '类别', value: (d) => label('category', d.category) },
       { title: '受益日期', value: (d) => d.date },
@@ -205,7 +207,7 @@ const created = (items, villages) =>
 function batchSection({ fund, villages, villageList, refresh }) {
   if (!fund.allowedCategories.some((c) => c !== 'insurance')) return { node: h('div', {}) };
   const category = categoryOptions(fund, 'living_allowance');
-  const date = h('input', { name: 'date', type: 'date', value: today(), max: today(), required: true });
+  const date = dateInput({ name: 'date', value: today(), required: true });
   const village = villageSelect(villageList);
   const hint = h('small', { class: 'hint' });
   const description = h('input', { name: 'description', maxlength: 400, size: 24 });
@@ -315,7 +317,7 @@ function batchSection({ fund, villages, villageList, refresh }) {
       h(
         'p',
         { class: 'notice' },
-        `已提交批量申请“${batch.description}”：${batch.items.length} 户，合计 ${formatMoney(batch.total)} 元，状态：${label('disbursementStatus', batch.status)}（批次号 ${batch.id.slice(0, 8)}）。须由另一位审批员整批审批。`,
+        `已提交批量申请“${batch.description}”：${batch.items.length} 户，合计 ${formatMoney(batch.total)} 元，状态：${label('disbursementStatus', batch.status)}（${batch.date}）。须由另一位审批员整批审批。`,
       ),
       created(batch.items, villages),
     );
@@ -391,7 +393,7 @@ function queueSection({ ctx, fund, villages, refresh }) {
     { title: '农户或批次', value: (r) => (r.d ? r.d.householdCode : `批次：${r.b.description}（${countOf(r.b)} 户${r.b.byStatus.failed.count ? `，其中 ${r.b.byStatus.failed.count} 户已失败` : ''}）`) },
     { title: '类别', value: (r) => label('category', (r.d ?? r.b).category) },
     { title: '来源', value: (r) => ((r.d ?? r.b).villageId ? `${villageName(villages, (r.d ?? r.b).villageId)}分配资金` : '基金') },
-    { title: '申请人', value: (r) => who(ctx, (r.d ?? r.b).requestedBy) },
+    { title: '申请人', value: (r) => who(ctx, (r.d ?? r.b).requestedBy, (r.d ?? r.b).requestedByName) },
     { title: '金额（元）', class: 'num', value: (r) => money(r.d ? r.d.amount : r.b.byStatus[r.b.status]?.amount ?? r.b.total) },
     { title: '操作', value: actions },
   ];
@@ -575,9 +577,10 @@ function queueSection({ ctx, fund, villages, refresh }) {
 const countOf = (b) => Object.values(b.byStatus).reduce((n, s) => n + s.count, 0);
 
 function registerSection({ ctx, fund, villages }) {
+  const batches = new Map();
   const status = select('status', [{ value: '', text: '全部状态' }, ...['requested', 'approved', 'paid', 'failed'].map((s) => ({ value: s, text: label('disbursementStatus', s) }))], '');
-  const from = h('input', { name: 'from', type: 'date' });
-  const to = h('input', { name: 'to', type: 'date' });
+  const from = dateInput({ name: 'from' });
+  const to = dateInput({ name: 'to' });
   const list = h('div', {});
   const form = h(
     'form',
@@ -593,7 +596,12 @@ function registerSection({ ctx, fund, villages }) {
     clear(
       list,
       pager(
-        (cursor) => api.get('/v1/disbursements', { fundId: fund.id, status: status.value, from: from.value, to: to.value, limit: 20, cursor }),
+        async (cursor) => {
+          const page = await api.get('/v1/disbursements', { fundId: fund.id, status: status.value, from: from.value, to: to.value, limit: 20, cursor });
+          const unknown = [...new Set(page.items.map((d) => d.batchId).filter((id) => id && !batches.has(id)))];
+          await Promise.all(unknown.map(async (id) => batches.set(id, await api.get(`/v1/disbursement-batches/${id}`, { limit: 1 }))));
+          return page;
+        },
         (items) =>
           table(
             [
@@ -602,9 +610,17 @@ function registerSection({ ctx, fund, villages }) {
               { title: '类别', value: (d) => label('category', d.category) },
               { title: '来源', value: (d) => (d.villageId ? `${villageName(villages, d.villageId)}分配资金` : '基金') },
               { title: '状态', value: (d) => label('disbursementStatus', d.status) },
-              { title: '申请 / 审批', value: (d) => `${who(ctx, d.requestedBy)} / ${d.approvedBy ? who(ctx, d.approvedBy) : '—'}` },
-              { title: '支付或失败', value: (d) => (d.status === 'paid' ? `${shortTime(d.paidAt)} 回单 ${d.bankReference}` : d.status === 'failed' ? `${shortTime(d.failedAt)} ${d.failureReason ?? ''}` : '') },
-              { title: '批次', value: (d) => (d.batchId ? d.batchId.slice(0, 8) : '') },
+              { title: '申请 / 审批', value: (d) => `${who(ctx, d.requestedBy, d.requestedByName)} / ${who(ctx, d.approvedBy, d.approvedByName)}` },
+              {
+                title: '支付或失败',
+                value: (d) =>
+                  d.status === 'paid'
+                    ? `${shortTime(d.paidAt)} ${who(ctx, d.paidBy, d.paidByName)} 回单 ${d.bankReference}`
+                    : d.status === 'failed'
+                      ? `${shortTime(d.failedAt)} ${d.failedBy ? who(ctx, d.failedBy, d.failedByName) : ''} ${d.failureReason ?? ''}`
+                      : '',
+              },
+              { title: '批次', value: (d) => batchLabel(batches.get(d.batchId)) },
               { title: '金额（元）', class: 'num', value: (d) => money(d.amount) },
             ],
             items,

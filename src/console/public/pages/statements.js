@@ -6,7 +6,9 @@
 // #/statements/<kind>/<subject id> opens with a statement chosen, e.g. from a policy or a household.
 import { api } from '../api.js';
 import { formatMoney } from '../money.js';
-import { clear, field, fieldError, figures, h, label, localTime, money, onSubmit, section, select, showError, table, today, villageLabel } from '../ui.js';
+import {
+  clear, dateInput, field, fieldError, figures, h, label, localTime, money, onSubmit, section, select, showError, table, today, villageLabel,
+} from '../ui.js';
 
 // What each statement needs: its subject, its period (from–to, a day, or none) and its path.
 const KINDS = {
@@ -59,9 +61,9 @@ export default {
     const policy = h('select', { name: 'policyId' });
     const village = h('select', { name: 'villageId' }, options(villages, villageLabel, '没有村'));
     const household = h('select', { name: 'householdId' });
-    const from = h('input', { name: 'from', type: 'date', value: saved.from ?? `${year}-01-01`, required: true });
-    const to = h('input', { name: 'to', type: 'date', value: saved.to ?? today(), required: true });
-    const asOf = h('input', { name: 'asOf', type: 'date', value: saved.asOf ?? today(), required: true });
+    const from = dateInput({ name: 'from', value: saved.from ?? `${year}-01-01`, required: true });
+    const to = dateInput({ name: 'to', value: saved.to ?? today(), required: true });
+    const asOf = dateInput({ name: 'asOf', value: saved.asOf ?? today(), required: true });
     const format = select('format', FORMATS, saved.format ?? 'pdf');
     if (wanted.villageId) village.value = wanted.villageId;
     else if (saved.villageId && villages.some((v) => v.id === saved.villageId)) village.value = saved.villageId;
