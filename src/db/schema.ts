@@ -298,6 +298,11 @@ export const dividends = pgTable(
       .references(() => transactions.id),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
+    /** Voided (作废): the linked reversal of its voucher, its allocations with it; who, when and why. */
+    voidTransactionId: uuid('void_transaction_id').references(() => transactions.id),
+    voidedBy: text('voided_by'),
+    voidedAt: timestamp('voided_at', { withTimezone: true }),
+    voidReason: text('void_reason'),
   },
   (t) => [index('dividends_industry_idx').on(t.industryId, t.date)],
 );

@@ -89,6 +89,16 @@ export function createDisbursementBatches(db: Db, deps: DisbursementDeps, rules:
     return disbursementViews(executor, found);
   }
 
+  /** Every line of a batch, locked, in the order the batch shows them: a refused line's index is its place in GET. */
+  const lockLines = (tx: Tx, id: string) =>
+    tx
+      .select({ row: disbursements, householdCode: households.code })
+      .from(disbursements)
+      .innerJoin(households, eq(households.id, disbursements.householdId))
+      .where(eq(disbursements.batchId, id))
+      .orderBy(asc(households.code), asc(disbursements.id))
+      .for('update', { of: disbursements });
+
   /** One event per line of a batch, beside the batch's own, so that the feed shows every disbursement's steps. */
   type LineEventType = 'disbursement.requested' | 'disbursement.approved' | 'disbursement.paid' | 'disbursement.failed';
   const lineEvents = <T extends LineEventType>(
@@ -198,14 +208,7 @@ export function createDisbursementBatches(db: Db, deps: DisbursementDeps, rules:
       assertChecker(`Batch ${id}`, batch.requestedBy, actor, 'approve');
       const fund = await openFund(tx, batch.fundId);
       assertPayable(fund, batch.category);
-      // Every line in the order the batch shows them, so that a refused line's index is its place in GET.
-      const lines = await tx
-        .select({ row: disbursements, householdCode: households.code })
-        .from(disbursements)
-        .innerJoin(households, eq(households.id, disbursements.householdId))
-        .where(eq(disbursements.batchId, id))
-        .orderBy(asc(households.code), asc(disbursements.id))
-        .for('update', { of: disbursements });
+      const lines = await lockLines(tx, id);
       const pending = lines
         .map((l, index) => ({ index, householdId: l.row.householdId, amount: l.row.amount, disbursementId: l.row.id, status: l.row.status }))
         .filter((l) => l.status === 'requested');
@@ -271,14 +274,7 @@ export function createDisbursementBatches(db: Db, deps: DisbursementDeps, rules:
       }
       if (batch.status !== 'approved') throw new DomainError('invalid_state', `Batch ${id} is ${batch.status}; it cannot be paid.`, { currentStatus: batch.status });
       assertChecker(`Batch ${id}`, batch.requestedBy, actor, 'pay');
-      // Every line in the order the batch shows them, so that a refused line's index is its place in GET.
-      const lines = await tx
-        .select({ row: disbursements, householdCode: households.code })
-        .from(disbursements)
-        .innerJoin(households, eq(households.id, disbursements.householdId))
-        .where(eq(disbursements.batchId, id))
-        .orderBy(asc(households.code), asc(disbursements.id))
-        .for('update', { of: disbursements });
+      const lines = await lockLines(tx, id);
       const items = lines.map((l, index) => ({ ...l, index })).filter((l) => l.row.status === 'approved');
       if (!items.length) throw new DomainError('invalid_state', `Every line of batch ${id} has failed; there is nothing to pay.`);
       const today = deps.today();

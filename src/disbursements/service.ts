@@ -41,16 +41,8 @@ export interface DisbursementFilter {
   reach: Reach | null;
 }
 
-export interface BatchFilter {
-  fundId?: string;
-  status?: DisbursementStatus;
-  from?: string;
-  to?: string;
-  after?: { date: string; id: string };
-  limit: number;
-  /** The caller's reach: only its funds' batches. */
-  reach: Reach | null;
-}
+/** Batches are listed by the same filters as their lines, less household, village and category. */
+export type BatchFilter = Omit<DisbursementFilter, 'householdId' | 'villageId' | 'category'>;
 
 export interface DisbursementDeps {
   households: HouseholdService;

@@ -29,6 +29,7 @@ const payloads = {
     allocations: z.array(z.object({ villageId: s, role: s, amount })),
     actor,
   },
+  'dividend.voided': { dividendId: s, industryId: s, transactionId: s, voidedTransactionId: s, amount, reason: s, actor },
   'disbursement.requested': { disbursementId: s, householdId: s, villageId: s.nullable(), category: s, amount, date: s, actor, ...batchLine },
   'disbursement.approved': { disbursementId: s, householdId: s, amount, transactionId: s, actor, ...batchLine },
   'disbursement.paid': { disbursementId: s, householdId: s, amount, bankReference: s, transactionId: s, actor, ...batchLine },

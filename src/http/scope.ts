@@ -12,7 +12,7 @@ import { DomainError, notFound } from '../errors.js';
  * outside its scope. Lists are narrowed by the services themselves (see src/auth/reach.ts).
  */
 
-type Kind = 'fund' | 'account' | 'transaction' | 'village' | 'household' | 'industry' | 'disbursement' | 'batch' | 'policy' | 'claim';
+type Kind = 'fund' | 'account' | 'transaction' | 'village' | 'household' | 'industry' | 'dividend' | 'disbursement' | 'batch' | 'policy' | 'claim';
 
 const reachable: Record<Kind, (reach: Reach, values: string[]) => SQL> = {
   fund: (r, v) => sql`select id from funds where id in ${ids(v)} and ${fundInReach(r, sql`id`)}`,
@@ -22,6 +22,7 @@ const reachable: Record<Kind, (reach: Reach, values: string[]) => SQL> = {
   household: (r, v) =>
     sql`select h.id from households h join villages v on v.id = h.village_id where h.id in ${ids(v)} and ${townshipInReach(r, sql`v.township`)}`,
   industry: (r, v) => sql`select id from industries where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
+  dividend: (r, v) => sql`select id from dividends where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
   disbursement: (r, v) => sql`select id from disbursements where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
   batch: (r, v) => sql`select id from disbursement_batches where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
   policy: (r, v) => sql`select id from insurance_policies where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
@@ -37,6 +38,7 @@ export const pathParameters: Record<string, { kind: Kind; label: string } | null
   villageId: { kind: 'village', label: 'Village' },
   householdId: { kind: 'household', label: 'Household' },
   industryId: { kind: 'industry', label: 'Industry' },
+  dividendId: { kind: 'dividend', label: 'Dividend' },
   disbursementId: { kind: 'disbursement', label: 'Disbursement' },
   batchId: { kind: 'batch', label: 'Disbursement batch' },
   policyId: { kind: 'policy', label: 'Insurance policy' },

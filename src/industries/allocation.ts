@@ -133,3 +133,6 @@ export function checkRule(input: RuleInput): CheckedRule {
   }
   return { projectVillageShare: project.toFixed(8), radiatingShare: radiating.toFixed(8), radiatingVillages };
 }
+
+/** Villages (or anything with a code) in code order, as splits and rules list them. */
+export const byCode = <T extends { code: string }>(a: T, b: T) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);

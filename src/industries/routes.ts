@@ -5,6 +5,7 @@ import { controlCharacterIn } from '../http/control-characters.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
 import { idempotencyHeaders, postingCodes, problems } from '../http/schemas.js';
 import * as s from './schemas.js';
+import { createDividendService } from './dividends.js';
 import { createIndustryService } from './service.js';
 
 /** The industries cursor is the last [name, id] read, as JSON. */
@@ -25,6 +26,7 @@ function decodeNameCursor(value: string | undefined): [string, string] | undefin
 export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { write } = ctx;
   const industries = createIndustryService(ctx.database.db, { today: ctx.today });
+  const dividends = createDividendService(ctx.database.db, { today: ctx.today });
 
   app.post('/v1/industries', {
     config: { permission: 'record' },
@@ -91,7 +93,7 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       querystring: s.previewDividendQuery,
       response: { 200: s.dividendPreview, ...problems('date_in_future') },
     },
-    handler: (req) => industries.previewDividend(req.params.industryId, req.query),
+    handler: (req) => dividends.previewDividend(req.params.industryId, req.query),
   });
 
   app.post('/v1/industries/:industryId/dividends', {
@@ -105,7 +107,27 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       body: s.recordDividendBody,
       response: { 201: s.dividend, ...problems('date_in_future', 'chart_account_missing', ...postingCodes) },
     },
-    handler: (req, reply) => write(req, reply, 201, (tx) => industries.recordDividend(tx, req.params.industryId, req.body, req.principal.id)),
+    handler: (req, reply) => write(req, reply, 201, (tx) => dividends.recordDividend(tx, req.params.industryId, req.body, req.principal.id)),
+  });
+
+  app.post('/v1/industries/:industryId/dividends/:dividendId/void', {
+    config: { permission: 'record' },
+    schema: {
+      operationId: 'voidDividend',
+      headers: idempotencyHeaders,
+      tags: ['industries'],
+      summary: 'Void a dividend recorded with a wrong amount or date (作废分红): a linked reversal of its voucher and village allocations',
+      description:
+        'Posts, dated today, the reversal of the dividend’s voucher (bank, dividend income and every village’s allocation) and marks the ' +
+        'dividend voided with who, when and why; its villages count the allocation no more. Refused with insufficient_funds, writing nothing, ' +
+        'once money allocated from it has been spent past what remains (a village’s allocation or the bank would go below zero); ' +
+        'a dividend already voided answers invalid_state. Record the right figures as a new dividend.',
+      params: s.dividendParams,
+      body: s.voidDividendBody,
+      response: { 200: s.dividend, ...problems('not_found', 'invalid_state', ...postingCodes) },
+    },
+    handler: (req, reply) =>
+      write(req, reply, 200, (tx) => dividends.voidDividend(tx, req.params.industryId, req.params.dividendId, req.body, req.principal.id)),
   });
 
   app.get('/v1/industries/:industryId/dividends', {
@@ -120,7 +142,7 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
     },
     handler: async (req) => {
       const { from, to, limit } = req.query;
-      const items = await industries.listDividends(req.params.industryId, { from, to, limit, after: decodeCursor(req.query.cursor, 'number') });
+      const items = await dividends.listDividends(req.params.industryId, { from, to, limit, after: decodeCursor(req.query.cursor, 'number') });
       return toPage(
         items.map(({ seq: _seq, ...d }) => d),
         limit,
@@ -139,6 +161,6 @@ export const industriesRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       querystring: s.villageAllocationsQuery,
       response: { 200: s.villageAllocations },
     },
-    handler: (req) => industries.villageAllocations(req.params.villageId, req.query.asOf, req.principal.reach),
+    handler: (req) => dividends.villageAllocations(req.params.villageId, req.query.asOf, req.principal.reach),
   });
 };

@@ -104,8 +104,20 @@ export const dividend = z
     createdBy: z.string(),
     createdByName: keyName('recorded it'),
     createdAt: z.string(),
+    status: z.enum(['recorded', 'voided']).meta({ description: 'voided (作废): its voucher, allocations included, reversed by voidTransactionId' }),
+    voidTransactionId: z.string().nullable().meta({ description: 'The linked reversal of the dividend’s voucher, once voided' }),
+    voidedBy: z.string().nullable(),
+    voidedByName: keyName('voided it'),
+    voidedAt: z.string().nullable(),
+    voidReason: z.string().nullable(),
   })
   .meta({ id: 'Dividend' });
+
+export const dividendParams = z.object({ industryId: id, dividendId: id });
+
+export const voidDividendBody = z.strictObject({
+  reason: text(400).meta({ description: 'Why it is voided, kept on the dividend and in the reversal voucher', examples: ['金额录错，应为 132,000.00'] }),
+});
 
 export const previewDividendQuery = z.strictObject({
   date: calendarDate.meta({ description: 'Accounting date the dividend would be received on: the rule in force that day splits it' }),

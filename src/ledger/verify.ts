@@ -283,6 +283,8 @@ async function lineChecks(executor: Executor, fundId: string): Promise<Verificat
 const recordVouchers = (fundId: string) => sql`
   select 'dividend' as record, id, 'transactionId' as field, transaction_id, true as required from dividends where fund_id = ${fundId}
   union all
+  select 'dividend', id, 'voidTransactionId', void_transaction_id, voided_at is not null from dividends where fund_id = ${fundId}
+  union all
   select 'income receipt', id, 'transactionId', transaction_id, true from income_receipts where fund_id = ${fundId}
   union all
   select 'disbursement', id, 'approvalTransactionId', approval_transaction_id, status in ('approved', 'paid') from disbursements where fund_id = ${fundId}

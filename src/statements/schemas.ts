@@ -165,6 +165,7 @@ export const villageStatement = z
         role: z.enum(['project', 'radiating']),
         weight: z.string().nullable(),
         amount: money,
+        voidOf: z.string().nullable().meta({ description: 'A void (作废) of the dividend of this date, its amounts negative; null for a split' }),
       }),
     ),
     ...provenance,

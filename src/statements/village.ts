@@ -31,6 +31,8 @@ export interface VillageStatement {
     role: 'project' | 'radiating';
     weight: string | null;
     amount: string;
+    /** For the void (作废) of a dividend: the date of the dividend it takes back (its amounts negative); null for a split. */
+    voidOf: string | null;
   }[];
 }
 
@@ -38,12 +40,15 @@ export async function buildVillageStatement(tx: Executor, params: { villageId: s
   const reached = (fundId: SQL) => (reach ? sql`and ${fundInReach(reach, fundId)}` : sql``);
   const { villageId, from, to } = params;
   const village = await villageRef(tx, villageId);
-  const held = await rows<{ fund_id: string; fund_code: string; fund_name: string; account_id: string; opening: string; allocated: string; spent: string }>(
+  const held = await rows<{ fund_id: string; fund_code: string; fund_name: string; account_id: string; opening: string; allocated: string; spent: string; voided: string }>(
     tx,
     sql`select f.id as fund_id, f.code as fund_code, f.name as fund_name, a.id as account_id,
                coalesce(sum(d.credit_total - d.debit_total) filter (where d.date < ${from}), 0)::text as opening,
                coalesce(sum(d.credit_total) filter (where d.date between ${from} and ${to}), 0)::text as allocated,
-               coalesce(sum(d.debit_total) filter (where d.date between ${from} and ${to}), 0)::text as spent
+               coalesce(sum(d.debit_total) filter (where d.date between ${from} and ${to}), 0)::text as spent,
+               -- A voided dividend's reversal debits the allocation: not money spent, an allocation taken back.
+               (select coalesce(sum(l.amount), 0) from transaction_lines l join dividends dv on dv.void_transaction_id = l.transaction_id
+                 where l.account_id = a.id and l.direction = 'debit' and l.date between ${from} and ${to})::text as voided
           from accounts a join funds f on f.id = a.fund_id left join account_daily_totals d on d.account_id = a.id
          where a.role = 'village_allocation' and a.village_id = ${villageId} ${reached(sql`a.fund_id`)}
          group by f.id, f.code, f.name, a.id
@@ -55,8 +60,8 @@ export async function buildVillageStatement(tx: Executor, params: { villageId: s
     fundName: h.fund_name,
     accountId: h.account_id,
     opening: text(money(h.opening)),
-    allocated: text(money(h.allocated)),
-    spent: text(money(h.spent)),
+    allocated: text(money(h.allocated).minus(h.voided)),
+    spent: text(money(h.spent).minus(h.voided)),
     remaining: text(money(h.opening).plus(h.allocated).minus(h.spent)),
   }));
   const total = (field: 'opening' | 'allocated' | 'spent' | 'remaining') => text(sum(funds.map((f) => money(f[field]))));
@@ -74,20 +79,27 @@ export async function buildVillageStatement(tx: Executor, params: { villageId: s
     is_project: boolean;
     weight: string | null;
     amount: string;
+    void_of: string | null;
   }>(
     tx,
-    sql`select dv.id as dividend_id, dv.date::text as date, f.code as fund_code, i.name as industry, dv.amount::text as dividend_amount,
+    // Each split dated in the period, and each void (作废) dated in it: the split again, taken back.
+    sql`select dv.id as dividend_id, coalesce(vt.date, dv.date)::text as date, f.code as fund_code, i.name as industry,
+               (case when vt.id is null then dv.amount else -dv.amount end)::text as dividend_amount,
                r.version, r.effective_from::text as effective_from, r.project_village_share::text as project_village_share,
                r.radiating_share::text as radiating_share, i.project_village_id = da.village_id as is_project,
-               rv.weight::text as weight, da.amount::text as amount
+               rv.weight::text as weight, (case when vt.id is null then da.amount else -da.amount end)::text as amount,
+               case when vt.id is null then null else dv.date::text end as void_of
           from dividend_allocations da
           join dividends dv on dv.id = da.dividend_id
           join industries i on i.id = dv.industry_id
           join distribution_rules r on r.id = dv.rule_id
           join funds f on f.id = dv.fund_id
           left join distribution_rule_villages rv on rv.rule_id = r.id and rv.village_id = da.village_id
-         where da.village_id = ${villageId} and dv.date between ${from} and ${to} ${reached(sql`dv.fund_id`)}
-         order by dv.date, dv.id`,
+          left join lateral (select null::uuid as id, null::date as date
+                             union all
+                             select t.id, t.date from transactions t where t.id = dv.void_transaction_id) vt on true
+         where da.village_id = ${villageId} and coalesce(vt.date, dv.date) between ${from} and ${to} ${reached(sql`dv.fund_id`)}
+         order by coalesce(vt.date, dv.date), dv.id, vt.id nulls first`,
   );
   return {
     village,
@@ -107,6 +119,7 @@ export async function buildVillageStatement(tx: Executor, params: { villageId: s
       role: d.is_project ? 'project' : 'radiating',
       weight: d.is_project ? null : d.weight,
       amount: d.amount,
+      voidOf: d.void_of,
     })),
   };
 }
@@ -163,7 +176,7 @@ export function presentVillageStatement(s: VillageStatement): Presentation {
             d.date,
             d.industry,
             d.dividendAmount,
-            `第${d.ruleVersion}版 v${d.ruleVersion}`,
+            d.voidOf ? `作废 ${d.voidOf} 分红 Void` : `第${d.ruleVersion}版 v${d.ruleVersion}`,
             d.role === 'project' ? '项目村 project' : '辐射村 radiating',
             d.weight ?? '',
             d.amount,

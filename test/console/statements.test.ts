@@ -205,6 +205,10 @@ describe.skipIf(skipBrowserTests)('web console: statements, insurance and audit'
     await expect.poll(() => claims.locator('tbody tr').count()).toBe(1);
     expect(await claims.locator('tbody tr').textContent()).toContain('因意外');
     expect(await claims.locator('tbody tr').textContent()).toContain('李四海');
+    // Who filed it, by the name of the key (keyFor names keys "<role> for tests").
+    expect(await claims.locator('tbody tr').textContent()).toContain('officer for tests / —');
+    await claims.locator('select[name=scope]').selectOption('fund');
+    await expect.poll(() => claims.locator('tbody tr').count()).toBe(1);
 
     const payouts = page.locator('section', { has: page.getByRole('heading', { name: '赔付明细' }) });
     await payouts.locator('tbody tr').first().waitFor();

@@ -28,6 +28,7 @@ const ROUTES = {
   'POST /v1/industries': '登记产业项目',
   'POST /v1/industries/:industryId/rules': '新增分配规则',
   'POST /v1/industries/:industryId/dividends': '登记分红',
+  'POST /v1/industries/:industryId/dividends/:dividendId/void': '作废分红',
   'POST /v1/disbursements': '申请支付',
   'POST /v1/disbursements/:disbursementId/approve': '审批支付',
   'POST /v1/disbursements/:disbursementId/pay': '登记支付',

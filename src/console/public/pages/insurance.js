@@ -116,16 +116,20 @@ function policyDetail(box, ctx, policy, refresh) {
   );
 
   const status = select('status', [{ value: '', text: '全部状态' }, ...STATUSES.map((s) => ({ value: s, text: label('claimStatus', s) }))], ctx.state.claimStatus ?? '');
+  // The claims of this policy, or of every policy of the fund in one list (GET /v1/insurance-claims?fundId=).
+  const scope = select('scope', [{ value: 'policy', text: '本保单' }, { value: 'fund', text: '本基金全部保单' }], ctx.state.claimScope ?? 'policy');
   const claims = h('div', {});
   const action = h('div', {});
   const showClaims = () => {
     ctx.state.claimStatus = status.value;
+    ctx.state.claimScope = scope.value;
     clear(action);
     clear(
       claims,
       pager(
         async (cursor) => {
-          const page = await api.get('/v1/insurance-claims', { policyId: policy.id, status: status.value, limit: 20, cursor });
+          const of = scope.value === 'fund' ? { fundId: policy.fundId } : { policyId: policy.id };
+          const page = await api.get('/v1/insurance-claims', { ...of, status: status.value, limit: 20, cursor });
           await householdsOf(page.items);
           return page;
         },
@@ -134,6 +138,7 @@ function policyDetail(box, ctx, policy, refresh) {
     );
   };
   status.addEventListener('change', showClaims);
+  scope.addEventListener('change', showClaims);
 
   const payouts = pager(
     async (cursor) => {
@@ -168,7 +173,7 @@ function policyDetail(box, ctx, policy, refresh) {
         ? h('p', {}, h('a', { href: `#/statements/insurance/${encodeURIComponent(policy.id)}` }, '下载该保单的防贫保报表'))
         : null,
     ),
-    section('理赔', h('form', { class: 'inline', onsubmit: (e) => e.preventDefault() }, field('status', '状态', status)), claims, action),
+    section('理赔', h('form', { class: 'inline', onsubmit: (e) => e.preventDefault() }, field('scope', '范围', scope), field('status', '状态', status)), claims, action),
     section('赔付明细', payouts),
   );
   showClaims();
@@ -180,6 +185,7 @@ function claimTable(items, ctx, choose) {
     [
       { title: '报案日期', value: (c) => c.date },
       { title: '农户', value: (c) => householdCell(c.householdId) },
+      { title: '报案人 / 核定人', value: (c) => `${c.filedByName ?? '—'} / ${c.approvedByName ?? '—'}` },
       { title: '出险原因', value: (c) => label('claimCause', c.cause) },
       { title: '状态', value: (c) => label('claimStatus', c.status) },
       { title: '申请金额', class: 'num', value: (c) => money(c.amountClaimed) },
