@@ -284,7 +284,7 @@ function auditLog(ctx) {
                 title: '涉及对象',
                 value: (e) =>
                   Object.entries(e.targetIds).map(([name, id]) =>
-                                    h('button', { type: 'button', class: 'link', title: `只看涉及 ${id} 的操作`, onclick: () => filterBy(targetId, id) }, `${ID_NAMES[name] ?? '对象'} ${shortId(id)}`),
+                    h('button', { type: 'button', class: 'link', title: `只看涉及 ${id} 的操作`, onclick: () => filterBy(targetId, id) }, `${ID_NAMES[name] ?? '对象'} ${shortId(id)}`),
                   ),
               },
               {
