@@ -226,7 +226,8 @@ export const villageLabel = (village) => (village ? `${village.name}（${village
 export const errorBlock = (error) => h('p', { class: 'form-error', role: 'alert' }, error instanceof ApiError ? plainMessage(error) : `出错：${error.message}`);
 
 /** What a page shows when the key reaches no fund. */
-export const noFunds = (main, title) => clear(main, section(title, h('p', { class: 'empty' }, '本密钥管辖范围内还没有基金。')));
+export const noFunds = (main, title) =>
+  clear(main, section(title, h('p', { class: 'empty' }, '本密钥管辖范围内还没有基金。', h('a', { href: '#/funds' }, '前往“基金”页开始使用'), '。')));
 
 /** A labelled field: field('amount', '金额（元）', input). */
 export const field = (name, text, control, hint) =>
