@@ -39,8 +39,9 @@ function url(path, query) {
 async function request(method, path, { query, body, idempotencyKey, raw } = {}) {
   const headers = { authorization: `Bearer ${session.token()}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  // Every write carries a key: a double click or a retry after a lost answer books nothing twice.
-  if (method !== 'GET') headers['idempotency-key'] = idempotencyKey || crypto.randomUUID();
+  // Every write carries a key: a double click or a retry after a lost answer books nothing twice. Except
+  // issuing an API key (idempotencyKey: false): its answer holds the token, which is never stored to replay.
+  if (method !== 'GET' && idempotencyKey !== false) headers['idempotency-key'] = idempotencyKey || crypto.randomUUID();
   let response;
   try {
     response = await fetch(url(path, query), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -65,6 +66,7 @@ export const api = {
   get: (path, query) => request('GET', path, { query }),
   post: (path, body, options = {}) => request('POST', path, { body, ...options }),
   patch: (path, body, options = {}) => request('PATCH', path, { body, ...options }),
+  delete: (path, options = {}) => request('DELETE', path, options),
   /**
    * Every page of a list, following nextCursor: for lists a page needs whole (villages, funds, a batch's
    * lines — at most 6,000 households). Refuses rather than return part of a longer list.
