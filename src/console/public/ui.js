@@ -69,6 +69,7 @@ const PLAIN = {
   already_paid: '已支付',
   invalid_state: '当前状态不允许此操作',
   period_closed: '该会计期间已结账',
+  period_not_ended: '该月尚未结束，不能结账',
   idempotency_conflict: '重复提交的内容不一致',
   rate_limited: '请求过于频繁，请稍后再试',
   database_unavailable: '数据库暂不可用，请稍后重试',
