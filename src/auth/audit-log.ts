@@ -1,4 +1,4 @@
-import { withKeyNames } from './key-names.js';
+import { keyNames } from './key-names.js';
 import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
@@ -82,11 +82,13 @@ export function createAuditLogService(db: Db, options: { timeZone: string }) {
         .where(and(...where))
         .orderBy(desc(auditLog.id))
         .limit(filter.limit);
-      return withKeyNames(
-        db,
-        found.map((row) => ({ ...row, at: row.at.toISOString(), actorRole: row.actorRole as AuditEntry['actorRole'] })),
-        ['actorId'] as const,
-      ).then((named) => named.map(({ actorIdName, ...row }) => ({ ...row, actorName: actorIdName })));
+      const names = await keyNames(db, found.map((row) => row.actorId));
+      return found.map((row) => ({
+        ...row,
+        at: row.at.toISOString(),
+        actorName: row.actorId ? (names.get(row.actorId) ?? null) : null,
+        actorRole: row.actorRole as AuditEntry['actorRole'],
+      }));
     },
   };
 }

@@ -2,23 +2,21 @@
 // approved and paid them by name, a filter typed as YYYY-MM-DD in an English browser, and a batch's lines.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../helpers/database.js';
-import { startApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { createHousehold, createVillage } from '../helpers/fixtures.js';
 import { fundedPreventionFund } from '../disbursements/setup.js';
-import { consoleErrors, launch, listen, screenshot, signIn, skipBrowserTests } from './browser.js';
+import { consoleErrors, openConsole, screenshot, signIn, skipBrowserTests } from './browser.js';
 
 describe.skipIf(skipBrowserTests)('web console: batches', () => {
   let t: TestApp;
   let browser: Browser;
   let url: string;
+  let close: () => Promise<void>;
   let reader: string;
   let batchIds: string[];
 
   beforeAll(async () => {
-    t = await startApp(backends[0]!);
-    url = await listen(t);
-    browser = await launch();
+    ({ t, url, browser, close } = await openConsole());
     const issue = async (name: string, role: string) =>
       (await t.call('POST', '/v1/api-keys', { body: { name, role, ...(role === 'admin' ? {} : { scopes: { all: true } }) } })).body.token as string;
     const officer = await issue('乡财政所 王𪚥', 'officer');
@@ -43,10 +41,7 @@ describe.skipIf(skipBrowserTests)('web console: batches', () => {
     expect((await t.call('POST', `/v1/disbursement-batches/${batchIds[1]}/pay`, { token: approver, body: { bankReference: 'YKT-2025-06' } })).status).toBe(200);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(() => close?.());
 
   it('lists the batches by description and date with names, filters by a typed date, and shows a batch’s lines', async () => {
     const page = await signIn(browser, url, reader);

@@ -3,7 +3,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import type { TestApp } from '../helpers/app.js';
+import { startApp, type TestApp } from '../helpers/app.js';
+import { backends } from '../helpers/database.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots of each page, kept as the run's artefacts (gitignored). */
@@ -67,4 +68,20 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.evaluate(() => document.fonts.ready.then(() => window.scrollTo(0, 0)));
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** What a console test starts from: the service on PGlite on a free port, and Chromium. */
+export async function openConsole(env: Record<string, string> = {}) {
+  const t = await startApp(backends[0]!, env);
+  const url = await listen(t);
+  const browser = await launch();
+  return {
+    t,
+    url,
+    browser,
+    async close() {
+      await browser.close();
+      await t.close();
+    },
+  };
 }

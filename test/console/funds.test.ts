@@ -3,25 +3,20 @@
 // its chart of accounts and adds an own account; a refusal shows beside its field and opens nothing.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../helpers/database.js';
-import { ADMIN_TOKEN, startApp, type TestApp } from '../helpers/app.js';
-import { consoleErrors, launch, listen, screenshot, signIn, skipBrowserTests } from './browser.js';
+import { ADMIN_TOKEN, type TestApp } from '../helpers/app.js';
+import { consoleErrors, openConsole, screenshot, signIn, skipBrowserTests } from './browser.js';
 
 describe.skipIf(skipBrowserTests)('web console: funds and the first run', () => {
   let t: TestApp;
   let browser: Browser;
   let url: string;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    t = await startApp(backends[0]!);
-    url = await listen(t);
-    browser = await launch();
+    ({ t, url, browser, close } = await openConsole());
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(() => close?.());
 
   const fundCount = async () => (await t.call('GET', '/v1/funds?limit=500')).body.items.length as number;
 

@@ -3,27 +3,22 @@
 // it, after which the token is refused; a scoped role without a scope is refused beside the field.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../helpers/database.js';
-import { ADMIN_TOKEN, startApp, type TestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, type TestApp } from '../helpers/app.js';
 import { createPreventionFund } from '../helpers/fixtures.js';
-import { consoleErrors, launch, listen, screenshot, signIn, skipBrowserTests } from './browser.js';
+import { consoleErrors, openConsole, screenshot, signIn, skipBrowserTests } from './browser.js';
 
 describe.skipIf(skipBrowserTests)('web console: keys', () => {
   let t: TestApp;
   let browser: Browser;
   let url: string;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    t = await startApp(backends[0]!);
-    url = await listen(t);
-    browser = await launch();
+    ({ t, url, browser, close } = await openConsole());
     await createPreventionFund(t, { name: '青山乡防止返贫专项基金' });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(() => close?.());
 
   const keyCount = async () => (await t.call('GET', '/v1/api-keys?limit=500')).body.items.length as number;
 

@@ -2,30 +2,25 @@
 // refused closing the current month (the refusal in its row), and reopens the closed month with a reason.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../helpers/database.js';
-import { startApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { fundedPreventionFund } from '../disbursements/setup.js';
-import { consoleErrors, launch, listen, screenshot, signIn, skipBrowserTests } from './browser.js';
+import { consoleErrors, openConsole, screenshot, signIn, skipBrowserTests } from './browser.js';
 
 describe.skipIf(skipBrowserTests)('web console: accounting periods', () => {
   let t: TestApp;
   let browser: Browser;
   let url: string;
+  let close: () => Promise<void>;
   let admin: string;
   let fundId: string;
 
   beforeAll(async () => {
-    t = await startApp(backends[0]!);
-    url = await listen(t);
-    browser = await launch();
+    ({ t, url, browser, close } = await openConsole());
     admin = (await t.call('POST', '/v1/api-keys', { body: { name: '县财政局 陈﨎', role: 'admin' } })).body.token;
     fundId = (await fundedPreventionFund(t, '1000.00')).fundId; // a donation dated 2025-01-05
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
+  afterAll(() => close?.());
 
   it('closes an ended month naming who did, refuses the current one in its row, and reopens with a reason', async () => {
     const page = await signIn(browser, url, admin);

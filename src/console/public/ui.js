@@ -230,6 +230,9 @@ export const errorBlock = (error) => h('p', { class: 'form-error', role: 'alert'
 export const noFunds = (main, title) =>
   clear(main, section(title, h('p', { class: 'empty' }, '本密钥管辖范围内还没有基金。', h('a', { href: '#/funds' }, '前往“基金”页开始使用'), '。')));
 
+/** Who acted, by the name of their key (the API answers it beside the id), marked when it is the signed-in key. */
+export const who = (ctx, keyId, name) => (keyId ? `${name ?? '（未知密钥）'}${keyId === ctx.me.id ? '（本人）' : ''}` : '—');
+
 /** A labelled field: field('amount', '金额（元）', input). */
 export const field = (name, text, control, hint) =>
   h('label', { class: 'field', dataset: { field: name } }, h('span', { class: 'field-label' }, text), control, hint ? h('small', { class: 'hint' }, hint) : null);

@@ -3,12 +3,11 @@
 // a batch are on 支付.
 import { api } from '../api.js';
 import {
-  clear, dateInput, field, h, label, money, noFunds, pager, section, select, shortTime, showError, table,
+  clear, dateInput, field, h, label, money, noFunds, pager, section, select, shortTime, showError, table, who,
 } from '../ui.js';
 
 const STATUSES = ['requested', 'approved', 'paid', 'failed'];
 const countOf = (b) => Object.values(b.byStatus).reduce((n, s) => n + s.count, 0);
-const who = (ctx, id, name) => (id ? `${name ?? '（未知密钥）'}${id === ctx.me.id ? '（本人）' : ''}` : '—');
 
 export default {
   title: '批次',

@@ -7,7 +7,7 @@
 import { api, ApiError } from '../api.js';
 import { formatMoney } from '../money.js';
 import {
-  clear, dateInput, errorBlock, field, fieldError, figures, h, label, money, noFunds, onSubmit, pager, plainMessage, readAmount, section, select, shortTime, showError, table, today,
+  clear, dateInput, errorBlock, field, fieldError, figures, h, label, money, noFunds, onSubmit, pager, plainMessage, readAmount, section, select, shortTime, showError, table, today, who,
 } from '../ui.js';
 
 /** Where a refusal without a named field belongs on the request forms. */
@@ -74,8 +74,6 @@ export default {
 };
 
 const villageName = (villages, id) => (id ? (villages.get(id)?.name ?? id) : '');
-/** Who acted, by the name of their key (the API answers it beside the id), marked when it is the signed-in key. */
-const who = (ctx, keyId, name) => (keyId ? `${name ?? '（未知密钥）'}${keyId === ctx.me.id ? '（本人）' : ''}` : '—');
 /** A batch as people know it: its description and date. */
 const batchLabel = (b) => (b ? `${b.description}（${b.date}）` : '');
 
