@@ -6,7 +6,8 @@ import { apiKeys } from '../db/schema.js';
 
 /** The id the environment's admin token (LEDGER_ADMIN_TOKEN) acts under, and the name it is shown by. */
 export const ENV_ADMIN_ID = 'env-admin';
-export const ENV_ADMIN_NAME = 'LEDGER_ADMIN_TOKEN';
+// Chinese, as every name people read, and short enough for a statement's 制单 column.
+export const ENV_ADMIN_NAME = '初始管理员';
 
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -283,7 +283,7 @@ export function createApiKeyService(db: Db, options: { envAdminToken?: string; l
           ? [already]
           : await tx.insert(disabledEnvTokens).values({ tokenHash: hash, disabledBy: actor }).returning();
         const at = disabled!.disabledAt.toISOString();
-        return { id, name: 'LEDGER_ADMIN_TOKEN', role: 'admin', scopes: null, createdBy: null, createdAt: at, expiresAt: null, lastUsedAt: null, revokedAt: at };
+        return { id, name: ENV_ADMIN_NAME, role: 'admin', scopes: null, createdBy: null, createdAt: at, expiresAt: null, lastUsedAt: null, revokedAt: at };
       }
       const [found] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id));
       if (!found) throw notFound('API key', id);
@@ -309,7 +309,7 @@ export function createApiKeyService(db: Db, options: { envAdminToken?: string; l
           .from(apiKeys)
           .where(and(eq(apiKeys.role, 'admin'), usable))
           .limit(1);
-        return existing ? undefined : issue(tx, { name: 'bootstrap admin', role: 'admin' }, null);
+        return existing ? undefined : issue(tx, { name: '初始管理员', role: 'admin' }, null);
       });
     },
   };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { idempotencyHeaders, problems } from '../http/schemas.js';
+import { checkCharacter } from './id-numbers.js';
 import { createHouseholdImporter, decodeCsv } from './import.js';
 
 /** A roster of 100,000 households is about 12 MiB; this leaves room for long names and reasons. */
@@ -30,6 +31,16 @@ const importReport = z
   })
   .meta({ id: 'HouseholdImportReport' });
 
+/**
+ * The file to fill in: every column the importer reads, named in Chinese, and one example row (a made-up
+ * person whose ID number only passes the check digit) to overwrite. With a BOM, so that Excel opens it
+ * as UTF-8; saved back from Excel as "CSV" it is GB18030, which the import reads too.
+ */
+const EXAMPLE_ID = `11010119900307123${checkCharacter('11010119900307123')}`;
+export const IMPORT_TEMPLATE =
+  '\ufeff户编号,户主姓名,身份证号,村编码,家庭人口,监测类型,风险类型,纳入监测日期,风险消除日期,消除原因\r\n' +
+  `H-0001,张三明,${EXAMPLE_ID},QS-001,3,边缘易致贫户,因病、因学,2025-01-01,,\r\n`;
+
 export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const importer = createHouseholdImporter(ctx.households, { today: ctx.today });
 
@@ -46,6 +57,32 @@ export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
     } catch (error) {
       done(error as Error, undefined);
     }
+  });
+
+  app.get('/v1/households/import/template', {
+    config: { permission: 'record' },
+    schema: {
+      operationId: 'getHouseholdImportTemplate',
+      tags: ['households'],
+      summary: 'The CSV file to fill in for an import (模板)',
+      querystring: z.strictObject({}),
+      description:
+        'Every column the import reads, named in Chinese, and one example row of a made-up household to overwrite. ' +
+        'UTF-8 with a byte-order mark, so that Excel opens it as it should.',
+      response: {
+        200: {
+          description: 'The template',
+          content: { 'text/csv': { schema: z.string() } },
+          headers: { 'Content-Disposition': { description: 'attachment; the file name', type: 'string' } },
+        },
+      },
+    },
+    handler: async (_req, reply) => {
+      reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="households-template.csv"; filename*=UTF-8''${encodeURIComponent('农户导入模板.csv')}`);
+      return IMPORT_TEMPLATE;
+    },
   });
 
   app.post('/v1/households/import', {

@@ -30,6 +30,23 @@ export const householdRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     handler: (req) => households.getVillage(req.params.villageId),
   });
 
+  app.patch('/v1/villages/:villageId', {
+    config: { permission: 'record' },
+    schema: {
+      operationId: 'updateVillage',
+      headers: idempotencyHeaders,
+      tags: ['villages'],
+      summary: "Correct a village's name, township or county (its code stays)",
+      description:
+        'A township-scoped key may edit only villages of its townships and may not move one to a township outside them. ' +
+        'The code is not editable: imports, distribution rules and printed statements name the village by it.',
+      params: s.villageParams,
+      body: s.updateVillageBody,
+      response: { 200: s.village },
+    },
+    handler: (req, reply) => write(req, reply, 200, (tx) => households.updateVillage(tx, req.params.villageId, req.body)),
+  });
+
   app.post('/v1/households', {
     config: { permission: 'record' },
     schema: {

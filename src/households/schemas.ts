@@ -14,6 +14,12 @@ export const createVillageBody = z.strictObject({
   county: text(100).meta({ examples: ['某县'] }),
 });
 
+// The code stays: imports, distribution rules and printed statements name the village by it.
+export const updateVillageBody = z
+  .strictObject({ name: text(100).optional(), township: text(100).optional(), county: text(100).optional() })
+  .refine((b) => Object.keys(b).length > 0, { error: 'name at least one field to change: name, township or county' })
+  .meta({ minProperties: 1 });
+
 export const listVillagesQuery = z.strictObject({ township: z.string().max(100).optional(), county: z.string().max(100).optional(), limit, cursor });
 
 export const monitoringPeriod = z

@@ -130,6 +130,12 @@ export function createHouseholdService(db: Db, options: HouseholdOptions) {
       return toVillage(created);
     },
 
+    async updateVillage(tx: Tx, id: string, patch: Partial<Omit<VillageInput, 'code'>>) {
+      const [updated] = await tx.update(villages).set(patch).where(eq(villages.id, id)).returning();
+      if (!updated) throw notFound('Village', id);
+      return toVillage(updated);
+    },
+
     async getVillage(id: string) {
       const [found] = await db.select().from(villages).where(eq(villages.id, id));
       if (!found) throw notFound('Village', id);

@@ -6,6 +6,7 @@ import { householdBenefits } from '../households/benefits.js';
 import { sum } from '../ledger/money.js';
 import { categoryEnglish, categoryName, fundsLabel, money, text, type FundRef, type Period } from './common.js';
 import { type Presentation, periodText } from './document.js';
+import { type Signed, signatureCells, signatureColumns, signed } from './signatures.js';
 
 /**
  * Everything one household received in the period, across funds: paid disbursements and insurance
@@ -23,7 +24,8 @@ export interface HouseholdStatement {
   };
   period: Period;
   funds: (FundRef & { categories: { category: string; name: string; count: number; amount: string }[]; total: string })[];
-  items: { date: string; fundCode: string; category: string; name: string; kind: 'disbursement' | 'insurance_claim'; amount: string; reference: string | null }[];
+  /** Each signed 制单 by who requested the payment or filed the claim, 审核 by who approved it. */
+  items: ({ date: string; fundCode: string; category: string; name: string; kind: 'disbursement' | 'insurance_claim'; amount: string; reference: string | null } & Signed)[];
   total: string;
 }
 
@@ -60,6 +62,28 @@ export async function buildHouseholdStatement(
       )
     : [];
   const codeOf = new Map(funds.map((f) => [f.id, f.code]));
+  // All the household's payments and claims, not only the period's: few rows, and no list of ids to pass.
+  const actors = await rows<{ id: string; prepared_by: string; approved_by: string | null }>(
+    tx,
+    sql`select id, requested_by as prepared_by, approved_by from disbursements where household_id = ${householdId}
+        union all
+        select id, filed_by, approved_by from insurance_claims where household_id = ${householdId}`,
+  );
+  const actorsOf = new Map(actors.map((a) => [a.id, a]));
+  const items = await signed(
+    tx,
+    benefits.items.map((b) => ({
+      date: String(b.date),
+      fundCode: codeOf.get(b.fundId)!,
+      category: b.category,
+      name: categoryName(b.category),
+      kind: b.kind,
+      amount: b.amount,
+      reference: b.reference,
+      preparedBy: actorsOf.get(b.id)?.prepared_by ?? null,
+      approvedBy: actorsOf.get(b.id)?.approved_by ?? null,
+    })),
+  );
   return {
     household: {
       id: household.id,
@@ -82,15 +106,7 @@ export async function buildHouseholdStatement(
         total: text(sum(mine.map((b) => money(b.amount)))),
       };
     }),
-    items: benefits.items.map((b) => ({
-      date: String(b.date),
-      fundCode: codeOf.get(b.fundId)!,
-      category: b.category,
-      name: categoryName(b.category),
-      kind: b.kind,
-      amount: b.amount,
-      reference: b.reference,
-    })),
+    items,
     total: benefits.total,
   };
 }
@@ -120,14 +136,15 @@ export function presentHouseholdStatement(s: HouseholdStatement): Presentation {
         type: 'table',
         table: {
           columns: [
-            { header: '日期 Date', width: 1 },
-            { header: '基金 Fund', width: 1.3 },
-            { header: '类别 Category', width: 1.6 },
-            { header: '凭据 Reference', width: 1.5 },
-            amount,
+            { header: '日期 Date', width: 50 },
+            { header: '基金 Fund', width: 58 },
+            { header: '类别 Category', width: 124 },
+            { header: '凭据 Reference', width: 62 },
+            ...signatureColumns(78),
+            { ...amount, width: 62 },
           ],
-          rows: s.items.map((i) => [i.date, i.fundCode, `${i.name} ${categoryEnglish(i.category)}`, i.reference ?? '', i.amount]),
-          total: ['合计 Total', '', '', '', s.total],
+          rows: s.items.map((i) => [i.date, i.fundCode, `${i.name} ${categoryEnglish(i.category)}`, i.reference ?? '', ...signatureCells(i), i.amount]),
+          total: ['合计 Total', '', '', '', '', '', s.total],
           empty: '本期无受益 No benefits in the period',
         },
       },

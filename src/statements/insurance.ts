@@ -4,6 +4,7 @@ import { notFound } from '../errors.js';
 import { sum } from '../ledger/money.js';
 import { type FundRef, fundLabel, money, text } from './common.js';
 import { type Presentation, periodText } from './document.js';
+import { type Signed, signatureCells, signatureColumns, signed } from './signatures.js';
 
 const statuses = ['filed', 'approved', 'paid', 'rejected'] as const;
 const statusNames: Record<(typeof statuses)[number], string> = { filed: '已报案 filed', approved: '已核定 approved', paid: '已赔付 paid', rejected: '已拒赔 rejected' };
@@ -30,7 +31,8 @@ export interface InsuranceStatement {
   claims: { status: (typeof statuses)[number]; count: number; amountClaimed: string; amountApproved: string }[];
   householdsPaid: number;
   paidOut: string;
-  payouts: { date: string; householdCode: string; amount: string; reference: string | null }[];
+  /** Each signed 制单 by who filed the claim, 审核 by who approved it. */
+  payouts: ({ date: string; householdCode: string; amount: string; reference: string | null } & Signed)[];
   refunded: string;
   carriedForwardIn: string;
   carriedForwardOut: string;
@@ -68,9 +70,18 @@ export async function buildInsuranceStatement(tx: Executor, params: { policyId: 
     sql`select status, count(*)::int as n, sum(amount_claimed)::text as claimed, coalesce(sum(amount_approved), 0)::text as approved
           from insurance_claims where policy_id = ${policy.id} group by status`,
   );
-  const payouts = await rows<{ date: string; household_code: string; household_id: string; amount: string; reference: string | null }>(
+  const payouts = await rows<{
+    date: string;
+    household_code: string;
+    household_id: string;
+    amount: string;
+    reference: string | null;
+    filed_by: string;
+    approved_by: string | null;
+  }>(
     tx,
-    sql`select t.date::text as date, h.code as household_code, h.id as household_id, c.amount_approved::text as amount, c.payout_reference as reference
+    sql`select t.date::text as date, h.code as household_code, h.id as household_id, c.amount_approved::text as amount, c.payout_reference as reference,
+               c.filed_by, c.approved_by
           from insurance_claims c join transactions t on t.id = c.transaction_id join households h on h.id = c.household_id
          where c.policy_id = ${policy.id} and c.status = 'paid'
          order by t.date, t.seq, c.id`,
@@ -101,7 +112,10 @@ export async function buildInsuranceStatement(tx: Executor, params: { policyId: 
     }),
     householdsPaid: new Set(payouts.map((p) => p.household_id)).size,
     paidOut: text(paidOut),
-    payouts: payouts.map((p) => ({ date: p.date, householdCode: p.household_code, amount: p.amount, reference: p.reference })),
+    payouts: await signed(
+      tx,
+      payouts.map((p) => ({ date: p.date, householdCode: p.household_code, amount: p.amount, reference: p.reference, preparedBy: p.filed_by, approvedBy: p.approved_by })),
+    ),
     refunded: text(movement('refund')),
     carriedForwardIn: text(movement('carried_forward_in')),
     carriedForwardOut: text(movement('carried_forward_out')),
@@ -157,9 +171,15 @@ export function presentInsuranceStatement(s: InsuranceStatement): Presentation {
       {
         type: 'table',
         table: {
-          columns: [{ header: '日期 Date', width: 1 }, { header: '农户 Household', width: 1.6 }, { header: '凭据 Reference', width: 1.6 }, { header: '金额 Amount', width: 1, ...figure }],
-          rows: s.payouts.map((x) => [x.date, x.householdCode, x.reference ?? '', x.amount]),
-          total: ['合计 Total', '', '', s.paidOut],
+          columns: [
+            { header: '日期 Date', width: 70 },
+            { header: '农户 Household', width: 90 },
+            { header: '凭据 Reference', width: 90 },
+            ...signatureColumns(90),
+            { header: '金额 Amount', width: 70, ...figure },
+          ],
+          rows: s.payouts.map((x) => [x.date, x.householdCode, x.reference ?? '', ...signatureCells(x), x.amount]),
+          total: ['合计 Total', '', '', '', '', s.paidOut],
           empty: '尚无赔付 No payouts yet',
         },
       },

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { keyNames } from '../auth/key-names.js';
 import { type Executor, rows } from '../db/client.js';
 import { notFound } from '../errors.js';
 import { type AccountType, balanceFrom, type Direction, normalSide, signedEffect } from '../ledger/accounts.js';
@@ -29,6 +30,8 @@ export interface LedgerStatement {
     debit: string;
     credit: string;
     balance: string;
+    /** 制单: who posted the voucher. */
+    preparedByName: string | null;
   }[];
   totals: { debit: string; credit: string };
   closingBalance: string;
@@ -56,9 +59,11 @@ export async function buildLedgerStatement(tx: Executor, params: { accountId: st
     memo: string | null;
     direction: Direction;
     amount: string;
+    created_by: string;
   }>(
     tx,
-    sql`select l.date::text as date, t.seq, l.transaction_id, l.line_no, t.description, l.memo, l.direction, l.amount::text as amount
+    sql`select l.date::text as date, t.seq, l.transaction_id, l.line_no, t.description, l.memo, l.direction, l.amount::text as amount,
+               t.created_by
           from transaction_lines l join transactions t on t.id = l.transaction_id
          where l.account_id = ${accountId} and l.date between ${from} and ${to}
          order by l.date, t.seq, l.line_no`,
@@ -68,6 +73,7 @@ export async function buildLedgerStatement(tx: Executor, params: { accountId: st
   let balance = opening;
   let debit = new Money(0);
   let credit = new Money(0);
+  const names = await keyNames(tx, found.map((l) => l.created_by));
   const lines = found.map((l) => {
     const amount = new Money(l.amount);
     if (l.direction === 'debit') debit = debit.plus(amount);
@@ -83,6 +89,7 @@ export async function buildLedgerStatement(tx: Executor, params: { accountId: st
       debit: l.direction === 'debit' ? l.amount : '0.00',
       credit: l.direction === 'credit' ? l.amount : '0.00',
       balance: text(balance),
+      preparedByName: names.get(l.created_by) ?? null,
     };
   });
   return {
@@ -127,22 +134,23 @@ export function presentLedgerStatement(s: LedgerStatement): Presentation {
         type: 'table',
         table: {
           columns: [
-            { header: '日期 Date', width: 58 },
+            { header: '日期 Date', width: 56 },
             { header: '凭证号 Voucher', width: 42 },
-            { header: '摘要 Description', width: 165 },
-            { header: '借方 Debit', width: 76, align: 'right', money: true },
-            { header: '贷方 Credit', width: 76, align: 'right', money: true },
-            { header: '方向 Side', width: 26, align: 'center' },
-            { header: '余额 Balance', width: 80, align: 'right', money: true },
+            { header: '摘要 Description', width: 130 },
+            { header: '制单 Prepared by', width: 74 },
+            { header: '借方 Debit', width: 66, align: 'right', money: true },
+            { header: '贷方 Credit', width: 66, align: 'right', money: true },
+            { header: '方向 Side', width: 24, align: 'center' },
+            { header: '余额 Balance', width: 70, align: 'right', money: true },
           ],
           rows: [
-            [s.period.from, '', '期初余额 Opening balance', '', '', side(opening), size(opening)],
+            [s.period.from, '', '期初余额 Opening balance', '', '', '', side(opening), size(opening)],
             ...s.lines.map((l) => {
               const b = new Money(l.balance);
-              return [l.date, String(l.voucherNumber), l.description, blank(l.debit), blank(l.credit), side(b), size(b)];
+              return [l.date, String(l.voucherNumber), l.description, l.preparedByName ?? '', blank(l.debit), blank(l.credit), side(b), size(b)];
             }),
           ],
-          total: [s.period.to, '', '本期合计 Period total', s.totals.debit, s.totals.credit, side(closing), size(closing)],
+          total: [s.period.to, '', '本期合计 Period total', '', s.totals.debit, s.totals.credit, side(closing), size(closing)],
           carry: {
             forward: '过次页 Carried forward',
             back: '承前页 Brought forward',
@@ -150,7 +158,7 @@ export function presentLedgerStatement(s: LedgerStatement): Presentation {
               // The first row printed is the opening balance, not a line.
               const n = Math.max(0, count - 1);
               const b = n === 0 ? opening : new Money(s.lines[n - 1]!.balance);
-              return ['', '', label, text(debits[n]!), text(credits[n]!), side(b), size(b)];
+              return ['', '', label, '', text(debits[n]!), text(credits[n]!), side(b), size(b)];
             },
           },
         },

@@ -40,7 +40,8 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       tags: ['statements'],
       summary: 'Account ledger (明细账) for a period',
       description:
-        'Every line of the period by date and voucher number with its running balance, from the opening balance to the closing one. ' +
+        'Every line of the period by date and voucher number with its running balance, from the opening balance to the closing one, ' +
+        'and who posted its voucher (制单). ' +
         `The PDF carries the totals from page to page (承前页 / 过次页). ${formats}`,
       params: s.accountParams,
       querystring: s.periodQuery,
@@ -59,7 +60,9 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       operationId: 'getHouseholdStatement',
       tags: ['statements'],
       summary: 'Household benefit statement for a period',
-      description: `Everything the household received (paid disbursements and insurance claims), by fund and category. ${formats}`,
+      description:
+        'Everything the household received (paid disbursements and insurance claims), by fund and category, each payment with who ' +
+        `requested it or filed the claim (制单) and who approved it (审核). ${formats}`,
       params: s.householdParams,
       querystring: s.periodQuery,
       response: s.statementResponses(s.householdStatement),
@@ -77,7 +80,9 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       operationId: 'getVillageStatement',
       tags: ['statements'],
       summary: 'Village allocation statement for a period',
-      description: `Allocated, spent and remaining per fund, and every dividend split that reached the village with its rule version. ${formats}`,
+      description:
+        'Allocated, spent and remaining per fund, every dividend split that reached the village with its rule version, and each use ' +
+        `of the allocation (an approved payment or batch) with who requested it (制单) and who approved it (审核). ${formats}`,
       params: s.villageParams,
       querystring: s.periodQuery,
       response: s.statementResponses(s.villageStatement),
@@ -115,7 +120,9 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
       operationId: 'getInsuranceStatement',
       tags: ['statements'],
       summary: 'Insurance statement (防贫保) of a policy',
-      description: `Premium paid, claims by status, payouts, refunds, carry-forwards and the surplus, as they stand. ${formats}`,
+      description:
+        'Premium paid, claims by status, payouts (each with who filed the claim, 制单, and who approved it, 审核), refunds, ' +
+        `carry-forwards and the surplus, as they stand. ${formats}`,
       params: s.policyParams,
       querystring: s.formatQuery,
       response: s.statementResponses(s.insuranceStatement),

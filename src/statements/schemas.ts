@@ -38,6 +38,11 @@ const provenance = {
   generatedBy: z.object({ id: z.string(), name: z.string() }).meta({ description: 'The API key that asked for it' }),
 };
 const period = z.object({ from: z.string(), to: z.string() });
+/** 制单 and 审核 of a voucher line, by the names of the keys that acted (the ids are not printed). */
+const preparedByName = (who: string) =>
+  z.string().nullable().meta({ description: `制单: the name of the API key that ${who}; null when the key is unknown` });
+const approvedByName = (what: string) =>
+  z.string().nullable().meta({ description: `审核: the name of the API key that approved ${what}; null when none did` });
 const fundRef = z.object({ id: z.string(), code: z.string(), name: z.string() });
 const villageRef = z.object({ id: z.string(), code: z.string(), name: z.string(), township: z.string(), county: z.string() });
 
@@ -90,6 +95,7 @@ export const ledgerStatement = z
         debit: money,
         credit: money,
         balance: money.meta({ description: 'After this line, positive on the normal side' }),
+        preparedByName: preparedByName('posted the voucher'),
       }),
     ),
     totals: z.object({ debit: money, credit: money }),
@@ -126,6 +132,8 @@ export const householdStatement = z
         kind: z.enum(['disbursement', 'insurance_claim']),
         amount: money,
         reference: z.string().nullable(),
+        preparedByName: preparedByName('requested the payment or filed the claim'),
+        approvedByName: approvedByName('it'),
       }),
     ),
     total: money,
@@ -168,9 +176,27 @@ export const villageStatement = z
         voidOf: z.string().nullable().meta({ description: 'A void (作废) of the dividend of this date, its amounts negative; null for a split' }),
       }),
     ),
+    spending: z
+      .array(
+        z.object({
+          date: z.string(),
+          voucherNumber: z.number().int(),
+          fundCode: z.string(),
+          kind: z.enum(['disbursement', 'batch', 'other']).meta({ description: 'The approval of a disbursement or of a batch, or another voucher' }),
+          category: z.string().nullable(),
+          description: z.string().meta({ description: 'The household paid (code and head), the batch’s description, or the voucher’s' }),
+          amount: money,
+          preparedByName: preparedByName('requested the payment or batch (for another voucher, posted it)'),
+          approvedByName: approvedByName('the payment or batch'),
+        }),
+      )
+      .meta({ description: 'Each use of the allocation in the period (approvals reserve from it), dividend voids aside: they add up to the funds’ spent' }),
     ...provenance,
   })
-  .meta({ id: 'VillageStatement', description: 'Village allocation statement: allocated, spent, remaining per fund, and each dividend split with its rule version' });
+  .meta({
+    id: 'VillageStatement',
+    description: 'Village allocation statement: allocated, spent, remaining per fund, each dividend split with its rule version, and each use of the allocation',
+  });
 
 export const noticeStatement = z
   .object({
@@ -215,7 +241,16 @@ export const insuranceStatement = z
     claims: z.array(z.object({ status: z.enum(['filed', 'approved', 'paid', 'rejected']), count: z.number().int(), amountClaimed: money, amountApproved: money })),
     householdsPaid: z.number().int(),
     paidOut: money,
-    payouts: z.array(z.object({ date: z.string(), householdCode: z.string(), amount: money, reference: z.string().nullable() })),
+    payouts: z.array(
+      z.object({
+        date: z.string(),
+        householdCode: z.string(),
+        amount: money,
+        reference: z.string().nullable(),
+        preparedByName: preparedByName('filed the claim'),
+        approvedByName: approvedByName('the claim'),
+      }),
+    ),
     refunded: money,
     carriedForwardIn: money,
     carriedForwardOut: money,

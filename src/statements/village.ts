@@ -5,12 +5,13 @@ import { type Executor, rows } from '../db/client.js';
 import { sum } from '../ledger/money.js';
 import { fundsLabel, money, type Period, text, type VillageRef, villageRef } from './common.js';
 import { type Presentation, periodText } from './document.js';
+import { buildVillageSpending, spendingTable, type VillageSpending } from './village-spending.js';
 
 /**
  * A village's earmarked income in each fund over a period (村级收益分配表): its allocation account's
  * balance before the period, what was allocated (credits), spent (debits: approved payments) and what
- * remains — the same figures as GET /v1/villages/{id}/allocations, for a period — and every dividend split
- * that reached the village, with the rule version it was split by.
+ * remains — the same figures as GET /v1/villages/{id}/allocations, for a period — every dividend split
+ * that reached the village, with the rule version it was split by, and what was spent, signed 制单/审核.
  */
 export interface VillageStatement {
   village: VillageRef;
@@ -34,6 +35,7 @@ export interface VillageStatement {
     /** For the void (作废) of a dividend: the date of the dividend it takes back (its amounts negative); null for a split. */
     voidOf: string | null;
   }[];
+  spending: VillageSpending[];
 }
 
 export async function buildVillageStatement(tx: Executor, params: { villageId: string } & Period, reach: Reach | null): Promise<VillageStatement> {
@@ -121,6 +123,7 @@ export async function buildVillageStatement(tx: Executor, params: { villageId: s
       amount: d.amount,
       voidOf: d.void_of,
     })),
+    spending: await buildVillageSpending(tx, villageId, { from, to }, reached),
   };
 }
 
@@ -207,6 +210,8 @@ export function presentVillageStatement(s: VillageStatement): Presentation {
           empty: '无 None',
         },
       },
+      { type: 'heading', text: '使用明细 Spending' },
+      { type: 'table', table: spendingTable(s.spending) },
     ],
   };
 }

@@ -139,7 +139,7 @@ describe.each(backends)('names of who acted, on $name', (backend) => {
     expect(months.body.items.find((p: any) => p.period === '2025-02')).toMatchObject({ closedByName: ADMIN });
 
     const keys = await t.call('GET', '/v1/api-keys?limit=500', { token: ADMIN_TOKEN });
-    expect(keys.body.items.find((k: any) => k.name === OFFICER)).toMatchObject({ createdBy: 'env-admin', createdByName: 'LEDGER_ADMIN_TOKEN' });
+    expect(keys.body.items.find((k: any) => k.name === OFFICER)).toMatchObject({ createdBy: 'env-admin', createdByName: '初始管理员' });
 
     const audit = await t.call('GET', `/v1/audit-log?targetId=${income.body.id}`, { token: admin });
     expect(audit.status, JSON.stringify(audit.body)).toBe(200);

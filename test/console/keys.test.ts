@@ -45,7 +45,7 @@ describe.skipIf(skipBrowserTests)('web console: keys', () => {
     const list = page.locator('section', { has: page.getByRole('heading', { name: '密钥列表' }) });
     const row = list.locator('tbody tr', { hasText: '乡财政所 王𪚥' });
     await row.waitFor();
-    expect(await row.textContent()).toMatch(/经办员.*青山乡防止返贫专项基金.*LEDGER_ADMIN_TOKEN/);
+    expect(await row.textContent()).toMatch(/经办员.*青山乡防止返贫专项基金.*初始管理员/);
     expect(await row.textContent()).toContain('有效');
 
     await row.getByRole('button', { name: '吊销' }).click();

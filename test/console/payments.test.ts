@@ -191,7 +191,7 @@ describe.skipIf(skipBrowserTests)('web console: households and payments', () => 
     await screenshot(page, 'households');
 
     await page.getByRole('link', { name: householdCode }).click();
-    await page.locator('h2', { hasText: `农户 ${householdCode}` }).waitFor();
+    await page.locator('h1', { hasText: `农户 ${householdCode}` }).waitFor();
     expect(await page.locator('.figures').textContent()).toContain('监测中（脱贫不稳定户，2025-01-01 起）');
     const history = page.locator('section', { has: page.locator('h2', { hasText: '监测记录' }) });
     expect(await history.locator('tbody tr').first().textContent()).toBe('脱贫不稳定户因病2025-01-01—');

@@ -28,6 +28,35 @@ describe.each(backends)('villages and monitored households on $name', (backend) 
     expect(list.body.items.map((x: any) => x.code)).toEqual(['QS-001']);
   });
 
+  it('corrects a village without changing its code, within the key\'s townships', async () => {
+    const code = uniqueCode('V');
+    const v = (await t.call('POST', '/v1/villages', { body: { code, name: '育才村', township: '甲乡', county: '某县' } })).body;
+    const fixed = await t.call('PATCH', `/v1/villages/${v.id}`, { body: { name: '玉才村' } });
+    expect(fixed.status).toBe(200);
+    expect(fixed.body).toMatchObject({ id: v.id, code, name: '玉才村', township: '甲乡', county: '某县' });
+    expect((await t.call('GET', `/v1/villages/${v.id}`)).body.name).toBe('玉才村');
+
+    // The code is what imports and rules name it by: not a field to change. Nor is an empty correction.
+    for (const body of [{ code: 'X-1' }, {}, { name: '' }]) {
+      const refused = await t.call('PATCH', `/v1/villages/${v.id}`, { body });
+      expect(refused.status).toBe(400);
+      expect(refused.body.code).toBe('validation_failed');
+    }
+
+    // A township's officer edits its own villages, and cannot move one out of its reach.
+    const officer = await t.keyFor('officer', { townships: ['甲乡'] });
+    expect((await t.call('PATCH', `/v1/villages/${v.id}`, { token: officer, body: { county: '另一县' } })).status).toBe(200);
+    const moved = await t.call('PATCH', `/v1/villages/${v.id}`, { token: officer, body: { township: '乙乡' } });
+    expect(moved.status).toBe(403);
+    const other = (await t.call('POST', '/v1/villages', { body: { code: uniqueCode('V'), name: '别村', township: '乙乡', county: '某县' } })).body;
+    expect((await t.call('PATCH', `/v1/villages/${other.id}`, { token: officer, body: { name: '改名' } })).status).toBe(404);
+    expect((await t.call('GET', `/v1/villages/${v.id}`)).body).toMatchObject({ township: '甲乡', county: '另一县' });
+    expect((await t.call('GET', `/v1/villages/${other.id}`)).body.name).toBe('别村');
+    // A reader may not edit at all.
+    const reader = await t.keyFor('reader');
+    expect((await t.call('PATCH', `/v1/villages/${v.id}`, { token: reader, body: { name: 'x' } })).status).toBe(403);
+  });
+
   it('keeps the ID number only as a keyed hash and shows it masked', async () => {
     const id = idNumber(4242);
     const created = await register({ idNumber: id });

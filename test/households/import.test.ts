@@ -88,6 +88,28 @@ describe.each(backends)('importing households from CSV on $name', (backend) => {
     for (const id of ids) expect(dump).not.toContain(id);
   });
 
+  it('offers a template whose example row imports once it names a real village', async () => {
+    const r = await t.call('GET', '/v1/households/import/template');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/csv/);
+    expect(r.headers['content-disposition']).toMatch(/attachment/);
+    const template: string = r.body;
+    expect(template.startsWith('\ufeff' + HEADER_ZH + '\r\n')).toBe(true);
+    // As an officer fills it in: the example's code, ID number and village replaced by their own.
+    const [, example] = template.split('\r\n');
+    const [code, , id, villageCode] = example!.split(',');
+    const code2 = uniqueCode('H');
+    const filled = template.replace(code!, code2).replace(id!, freshId()).replace(`,${villageCode},`, `,${village.code},`);
+    const imported = await importCsv(filled);
+    expect(imported.status).toBe(200);
+    expect(imported.body).toMatchObject({ rows: 1, created: 1, included: 1 });
+    expect(await household(code2)).toMatchObject({ headName: '张三明', monitoredToday: true });
+    // Unfilled, it is refused for its made-up village rather than imported.
+    const unfilled = await importCsv(template);
+    expect(unfilled.status).toBe(422);
+    expect(unfilled.body.errors[0]).toMatchObject({ line: 2, column: '村编码' });
+  });
+
   it('changes nothing when the same file is imported again', async () => {
     const codes = [uniqueCode('H'), uniqueCode('H'), uniqueCode('H')];
     const csv = [

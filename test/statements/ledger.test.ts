@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENV_ADMIN_NAME } from '../../src/auth/key-names.js';
 import { Money } from '../../src/ledger/money.js';
 import { expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/database.js';
@@ -93,9 +94,11 @@ describe.each(backends)('account ledger (明细账) on $name', (backend) => {
     const rows = csvRows(csv.text);
     const lines = rows.filter((r) => /^2026-\d{2}-\d{2}$/.test(r[0]!) && /^\d+$/.test(r[1]!));
     expect(lines).toHaveLength(LINES);
-    expect(lines.map((r) => r[6])).toEqual(ledger.lines.map((l: any) => l.balance));
+    expect(lines.map((r) => r[7])).toEqual(ledger.lines.map((l: any) => l.balance));
+    // 制单: each voucher here was posted with the admin token.
+    expect(new Set(lines.map((r) => r[3]))).toEqual(new Set([ENV_ADMIN_NAME]));
     const total = rows.find((r) => r[2] === '本期合计 Period total');
-    expect(total?.slice(3)).toEqual([ledger.totals.debit, ledger.totals.credit, '借', ledger.closingBalance]);
+    expect(total?.slice(4)).toEqual([ledger.totals.debit, ledger.totals.credit, '借', ledger.closingBalance]);
   });
 
   it('puts a line posted late with an earlier date where its date belongs', async () => {

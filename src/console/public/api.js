@@ -20,8 +20,12 @@ export class ApiError extends Error {
   }
 }
 
+// Refusals about the day a write is dated: every form names that field `date`.
+const DATE_CODES = new Set(['date_in_future', 'period_closed']);
+
 /** The first field a problem names: a schema error's path, a `field` detail, or "field: …" in the detail. */
 function fieldOf(problem) {
+  if (DATE_CODES.has(problem.code) && problem.date) return 'date';
   const path = problem.errors?.[0]?.path;
   if (path && path !== '/') return path.split('/').filter(Boolean)[0];
   if (typeof problem.field === 'string') return problem.field.split(/[.[]/)[0];
@@ -83,6 +87,33 @@ export const api = {
       }
     } while (cursor);
     return items;
+  },
+  /**
+   * Sends a file as the body (a CSV import), reporting the upload's progress as onProgress(sent, total):
+   * fetch cannot, so this one request goes by XMLHttpRequest, with the same key, refusals and 401 handling.
+   */
+  upload(path, file, { contentType, idempotencyKey, onProgress } = {}) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', path);
+      xhr.setRequestHeader('authorization', `Bearer ${session.token()}`);
+      xhr.setRequestHeader('content-type', contentType);
+      xhr.setRequestHeader('idempotency-key', idempotencyKey || crypto.randomUUID());
+      xhr.upload.onprogress = (event) => onProgress?.(event.loaded, event.lengthComputable ? event.total : file.size);
+      xhr.onerror = () => reject(new ApiError(0, { code: 'network_error', detail: '无法连接服务，请检查网络后重试。' }));
+      xhr.onload = () => {
+        let body = null;
+        try {
+          body = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+        } catch {
+          body = null;
+        }
+        if (xhr.status === 401) window.dispatchEvent(new CustomEvent('console:unauthorized'));
+        if (xhr.status >= 200 && xhr.status < 300) resolve(body);
+        else reject(new ApiError(xhr.status, body ?? { code: 'http_error', detail: `HTTP ${xhr.status}` }));
+      };
+      xhr.send(file);
+    });
   },
   /** Downloads a file the API answers (a statement's PDF or CSV) under `filename`. */
   async download(path, query, filename) {

@@ -4,7 +4,7 @@ import { api, session } from './api.js';
 import { clear, errorBlock, field, fieldError, h, label, plainMessage, showError } from './ui.js';
 
 // In menu order. Loaded side by side; a page that fails to load is left out of the menu, not the console.
-const NAMES = ['overview', 'dividend', 'households', 'payments', 'batches', 'insurance', 'statements', 'periods', 'funds', 'keys', 'audit'];
+const NAMES = ['overview', 'income', 'dividend', 'payments', 'batches', 'insurance', 'households', 'villages', 'industries', 'statements', 'periods', 'funds', 'keys', 'audit'];
 const loaded = await Promise.allSettled(NAMES.map((name) => import(`./pages/${name}.js`)));
 const PAGES = Object.fromEntries(
   NAMES.flatMap((name, i) => {
@@ -55,7 +55,7 @@ function signInPage(message) {
     field('token', 'API 密钥', input),
     h('button', { type: 'submit', class: 'primary' }, '登录'),
   );
-  clear(root, form);
+  clear(root, h('main', { id: 'main' }, form));
   if (message) form.prepend(h('p', { class: 'form-error', role: 'alert' }, message));
   input.focus();
 }

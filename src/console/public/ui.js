@@ -265,8 +265,9 @@ export function pager(load, render, { form } = {}) {
         box,
         render(page.items),
         h(
-          'nav',
-          { class: 'pages' },
+          // A group, not a <nav>: a page may hold several lists, and landmarks must be told apart.
+          'div',
+          { class: 'pages', role: 'group', 'aria-label': '翻页' },
           h('button', { type: 'button', disabled: index === 0, onclick: () => show(index - 1) }, '上一页'),
           h('span', {}, `第 ${index + 1} 页`),
           h('button', { type: 'button', disabled: !page.nextCursor, onclick: () => show(index + 1) }, '下一页'),

@@ -15,7 +15,11 @@ export default {
   async render(main, ctx) {
     const industries = await api.all('/v1/industries');
     if (!industries.length) {
-      return clear(main, section('登记分红', h('p', { class: 'empty' }, '本密钥管辖范围内还没有登记资产收益项目。')));
+      return clear(
+        main,
+        h('h1', {}, '登记分红'),
+        section('登记分红', h('p', { class: 'empty' }, '本密钥管辖范围内还没有登记资产收益项目：请先在', h('a', { href: '#/industries' }, '“产业”页'), '登记项目及其分配规则。')),
+      );
     }
     const funds = new Map((await ctx.funds()).map((f) => [f.id, f]));
     const industry = h(
@@ -44,7 +48,9 @@ export default {
       preview,
     );
     for (const input of [industry, date, amount]) input.addEventListener('change', () => showPreview());
-    clear(main, section('登记分红（资产收益）', form), result);
+    const history = h('a', { href: `#/industries/${encodeURIComponent(industry.value)}` }, '该项目的分红记录（作废录错的分红）');
+    industry.addEventListener('change', () => history.setAttribute('href', `#/industries/${encodeURIComponent(industry.value)}`));
+    clear(main, h('div', { class: 'toolbar' }, h('h1', {}, '登记分红'), history), section('登记分红（资产收益）', form), result);
 
     /** The inputs the split depends on, as the API takes them, or a field error shown and null. */
     function inputs() {

@@ -1,8 +1,10 @@
 // 农户: find a household by its code or its head's name, then see it whole — monitoring status and
 // history, and every benefit it received (payments and insurance payouts) with totals by category.
-// Officers may also include it in monitoring (纳入监测) or record that its risk was eliminated (风险消除).
+// Officers may also include it in monitoring (纳入监测) or record that its risk was eliminated (风险消除),
+// register a household by hand or import a roster (households-register.js).
 // The search is the API's (GET /v1/households?q=): code or head's name, paged by the API's cursors.
 import { api } from '../api.js';
+import { addHouseholdSection, importSection } from './households-register.js';
 import { formatMoney, sumMoney } from '../money.js';
 import {
   clear, dateInput, errorBlock, field, fieldError, figures, h, label, LABELS, money, onSubmit, pager, section, select, showError, table, today, villageLabel,
@@ -56,7 +58,14 @@ function showSearch(main, ctx, villages) {
     field('monitoredOn', '监测状态', monitored),
     h('button', { type: 'submit', class: 'primary' }, '查询'),
   );
-  clear(main, section('农户查询', form, h('p', { class: 'hint' }, '按户编号或户主姓名查找（包含即可）；可先选村缩小范围。'), results));
+  const canRecord = ctx.me.permissions.includes('record');
+  clear(
+    main,
+    h('h1', {}, '农户'),
+    section('农户查询', form, h('p', { class: 'hint' }, '按户编号或户主姓名查找（包含即可）；可先选村缩小范围。'), results),
+    canRecord ? addHouseholdSection(villages, () => search()) : null,
+    canRecord ? importSection(() => search()) : null,
+  );
 
   function search() {
     showError(form, null);
@@ -181,7 +190,8 @@ async function showHousehold(main, ctx, id, villages) {
       h('a', { href: '#/households' }, '← 返回农户查询'),
       canRecord && household.monitoredToday ? h('a', { href: `#/payments/${encodeURIComponent(household.id)}` }, '为该户申请支付') : null,
     ),
-    section(`农户 ${household.code} ${household.headName}`, facts),
+    h('h1', {}, `农户 ${household.code} ${household.headName}`),
+    section('基本情况', facts),
     section('监测记录', history, canRecord ? monitoringForm() : null),
     section(benefits.coverage === 'all_funds' ? '享受帮扶（全部基金）' : '享受帮扶（仅本密钥管辖的基金）', received),
   );
