@@ -3,6 +3,8 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { auditRoutes } from './auth/audit-routes.js';
 import { authRoutes } from './auth/routes.js';
+import { bankRoutes } from './bank/routes.js';
+import { createBankService } from './bank/service.js';
 import { consoleRoutes } from './console/routes.js';
 import { createApiKeyService } from './auth/service.js';
 import type { Config } from './config.js';
@@ -75,6 +77,7 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
     database,
     funds: createFundService(database.db),
     households: createHouseholdService(database.db, { idHashKey, riskCauses: config.LEDGER_RISK_CAUSES, today: clock }),
+    bank: createBankService(database.db, { today: clock, windowDays: config.LEDGER_BANK_MATCH_DAYS }),
     apiKeys: createApiKeyService(database.db, { envAdminToken: config.LEDGER_ADMIN_TOKEN, listenVia: database.listenVia }),
     write: createWriter(postingGroups),
     postingGroups,
@@ -114,6 +117,7 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   await app.register(insuranceRoutes, { ctx });
   await app.register(eventRoutes, { ctx });
   await app.register(statementRoutes, { ctx });
+  await app.register(bankRoutes, { ctx });
   await app.register(periodRoutes, { ctx });
   await app.register(auditRoutes, { ctx });
   await app.register(authRoutes, { ctx });

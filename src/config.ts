@@ -38,6 +38,10 @@ const configSchema = z.object({
     .default('illness,disability,accident,disaster,schooling,unemployment,other')
     .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
     .refine((list) => list.length > 0, 'must list at least one risk cause'),
+  // Bank reconciliation: how many days apart a bank line and a voucher of the same amount may be dated and
+  // still be matched automatically, and after how many days an unreconciled item is flagged stale.
+  LEDGER_BANK_MATCH_DAYS: z.coerce.number().int().min(0).max(60).default(5),
+  LEDGER_BANK_STALE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   // Requests per minute per API key, and per client address for requests without a valid key; 0 turns both off.
   LEDGER_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
   // The reverse proxies whose X-Forwarded-For names the client, for per-address limits and the audit log.

@@ -1,4 +1,5 @@
 import type { ApiKeyService } from './auth/service.js';
+import type { BankService } from './bank/service.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import type { FundService } from './funds/service.js';
@@ -12,6 +13,7 @@ export interface AppContext {
   database: Database;
   funds: FundService;
   households: HouseholdService;
+  bank: BankService;
   apiKeys: ApiKeyService;
   write: Writer;
   /** Where every write waits for its group (src/ledger/group.ts): the writer's, and its figures. */

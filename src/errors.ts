@@ -39,6 +39,9 @@ export const errorCodes = {
   // Accounting periods.
   period_closed: 422,
   period_not_ended: 422,
+  not_reconciled: 409,
+  // Bank reconciliation.
+  bank_account_missing: 422,
   database_unavailable: 503,
   database_timeout: 503,
 } as const;

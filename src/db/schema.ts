@@ -37,6 +37,9 @@ export const funds = pgTable('funds', {
   yearlyCaps: jsonb('yearly_caps').$type<Record<string, string>>().notNull().default({}),
   /** The township that keeps the fund (村账乡管); none for a county fund. Decides which scoped keys see it. */
   township: text('township'),
+  /** The fund's own bank account (专户): a bank statement imported for the fund must be of this account. */
+  bankAccountNumber: text('bank_account_number'),
+  bankName: text('bank_name'),
   createdAt: createdAt(),
 });
 
@@ -587,6 +590,8 @@ export const accountingPeriods = pgTable(
     reopenedAt: timestamp('reopened_at', { withTimezone: true }),
     reopenedBy: text('reopened_by'),
     reopenReason: text('reopen_reason'),
+    /** Why the month was closed though its bank reconciliation did not agree (or had no statement). */
+    closeReason: text('close_reason'),
   },
   (t) => [
     primaryKey({ columns: [t.fundId, t.period] }),
@@ -619,3 +624,5 @@ export const periodBalances = pgTable(
     index('period_balances_fund_period_idx').on(t.fundId, t.period),
   ],
 );
+
+export * from './bank-schema.js';

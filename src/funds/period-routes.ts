@@ -61,13 +61,34 @@ export const periodRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (a
       tags: ['periods'],
       summary: 'Close a month: snapshot every account and refuse postings dated in it or before',
       headers: idempotencyHeaders,
+      description:
+        'A fund with a bank account in its chart closes a month only when its bank reconciliation (GET …/bank-reconciliations/{period}) ' +
+        'agrees; otherwise, or with no bank statement imported for it, the close is refused with not_reconciled and its reasons unless ' +
+        'the body gives a `reason`, which the period (`closeReason`) and the period.closed event keep.',
       params: s.periodParams,
-      response: { 200: s.periodWithBalances, ...problems('period_not_ended', 'invalid_state') },
+      body: s.closeBody,
+      response: { 200: s.periodWithBalances, ...problems('period_not_ended', 'invalid_state', 'not_reconciled') },
     },
     handler: (req, reply) =>
-      ctx.write(req, reply, 200, async (tx) => withKeyName(tx, await periods.closePeriod(tx, req.params.fundId, req.params.period, req.principal.id), PERIOD_ACTORS), {
-        alone: true,
-      }),
+      ctx.write(
+        req,
+        reply,
+        200,
+        async (tx) => {
+          const { fundId, period } = req.params;
+          const reasons = await ctx.bank.unreconciledReasons(tx, fundId, period);
+          const reason = req.body?.reason ?? null;
+          if (reasons.length && !reason) {
+            throw new DomainError(
+              'not_reconciled',
+              `The bank reconciliation of ${period} does not agree: ${reasons.join('; ')}. Reconcile it, or close with a reason.`,
+              { period, reasons },
+            );
+          }
+          return withKeyName(tx, await periods.closePeriod(tx, fundId, period, req.principal.id, reasons.length ? reason : null), PERIOD_ACTORS);
+        },
+        { alone: true },
+      ),
   });
 
   app.post('/v1/funds/:fundId/periods/:period/reopen', {

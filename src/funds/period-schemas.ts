@@ -31,8 +31,21 @@ export const periodView = z
     reopenedBy: z.string().nullable(),
     reopenedByName: keyName('reopened it last'),
     reopenReason: z.string().nullable(),
+    closeReason: z
+      .string()
+      .nullable()
+      .meta({ description: "Why it was closed though its bank reconciliation did not agree or had no statement (the closer's reason)" }),
   })
   .meta({ id: 'AccountingPeriod' });
+
+export const closeBody = z
+  .strictObject({
+    reason: text(500)
+      .optional()
+      .meta({ description: 'Required when the month’s bank reconciliation does not agree or has no statement: why it is closed anyway' }),
+  })
+  // Sent without a body as before: a reconciled month needs none.
+  .nullish();
 
 export const periodWithBalances = periodView
   .extend({

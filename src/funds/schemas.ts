@@ -16,9 +16,19 @@ export const fund = z
     allowedCategories: z.array(z.enum(categories)),
     yearlyCaps: z.partialRecord(z.enum(categories), money),
     township: z.string().nullable().meta({ description: 'The township keeping the fund; null for a county fund' }),
+    bankAccountNumber: z.string().nullable().meta({ description: "The fund's own bank account (专户); bank statements imported for the fund are of it" }),
+    bankName: z.string().nullable(),
     createdAt: z.string(),
   })
   .meta({ id: 'Fund' });
+
+const bankAccountNumber = z
+  .string()
+  .trim()
+  .transform((v) => v.replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(/^[0-9A-Za-z]{6,40}$/, { error: 'a bank account number is 6 to 40 digits or letters (spaces and dashes are dropped)' }))
+  .meta({ description: "The fund's own bank account (专户) number; spaces and dashes are dropped", examples: ['6228 4800 1234 5678 901'] });
+const bankName = text(200).meta({ examples: ['某农商银行某支行'] });
 
 const township = text(100).meta({
   description: 'The township keeping the fund (村账乡管): its scoped keys reach the fund. Leave out for a county fund.',
@@ -45,6 +55,8 @@ export const createFundBody = z
     allowedCategories: allowedCategories.optional(),
     yearlyCaps: yearlyCaps.optional(),
     township: township.optional(),
+    bankAccountNumber: bankAccountNumber.optional(),
+    bankName: bankName.optional(),
   })
   .refine((f) => !f.template || f.allowedCategories, {
     error: 'a fund opened from a template declares allowedCategories, the payments it may make',
@@ -60,6 +72,8 @@ export const updateFundBody = z
     allowedCategories: allowedCategories.optional(),
     yearlyCaps: yearlyCaps.optional(),
     township: township.nullable().optional().meta({ description: 'Move the fund to another township, or null to make it a county fund' }),
+    bankAccountNumber: bankAccountNumber.nullable().optional(),
+    bankName: bankName.nullable().optional(),
   })
   .refine((f) => Object.keys(f).length > 0, { error: 'name at least one field to change' })
   .meta({ minProperties: 1 });

@@ -18,9 +18,13 @@ export interface FundInput {
   allowedCategories?: Category[];
   yearlyCaps?: Partial<Record<Category, string>>;
   township?: string;
+  bankAccountNumber?: string;
+  bankName?: string;
 }
 
-export type FundChanges = Partial<Pick<FundInput, 'name' | 'purpose' | 'allowedCategories' | 'yearlyCaps'> & { township: string | null }>;
+export type FundChanges = Partial<
+  Pick<FundInput, 'name' | 'purpose' | 'allowedCategories' | 'yearlyCaps'> & { township: string | null; bankAccountNumber: string | null; bankName: string | null }
+>;
 
 export interface AccountInput {
   code: string;

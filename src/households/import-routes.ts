@@ -3,13 +3,11 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { idempotencyHeaders, problems } from '../http/schemas.js';
 import { checkCharacter } from './id-numbers.js';
-import { createHouseholdImporter, decodeCsv } from './import.js';
+import { acceptCsvBodies } from '../http/csv.js';
+import { createHouseholdImporter } from './import.js';
 
 /** A roster of 100,000 households is about 12 MiB; this leaves room for long names and reasons. */
 const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
-
-/** Charsets a client may declare: UTF-8, and GB18030 under the names of its subsets. */
-const READABLE_CHARSETS = new Set(['utf-8', 'utf8', 'gb18030', 'gbk', 'gb2312', 'cp936', 'x-gbk']);
 
 const csvBody = z.string({ error: 'send the CSV file itself as the body, with Content-Type: text/csv' }).meta({
   description:
@@ -44,20 +42,7 @@ export const IMPORT_TEMPLATE =
 export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const importer = createHouseholdImporter(ctx.households, { today: ctx.today });
 
-  // Only this plugin's routes read CSV; everywhere else the API stays JSON-only.
-  app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (req, body, done) => {
-    // The bytes tell the encoding (decodeCsv); a declared charset other than these two means another one.
-    const charset = /charset=([^;\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.replace(/"/g, '').toLowerCase();
-    if (charset && !READABLE_CHARSETS.has(charset)) {
-      const message = `The file must be UTF-8 or GB18030 (GBK), not ${charset}: save it as "CSV UTF-8", or as "CSV" from Excel.`;
-      return done(Object.assign(new Error(message), { statusCode: 415 }), undefined);
-    }
-    try {
-      done(null, decodeCsv(body as Buffer));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  acceptCsvBodies(app, IMPORT_BODY_LIMIT);
 
   app.get('/v1/households/import/template', {
     config: { permission: 'record' },

@@ -57,8 +57,7 @@ import type { EventPayloads } from '../events/schemas.js';
 import { DomainError, type ErrorCode } from '../errors.js';
 import { controlCharacterIn } from '../http/control-characters.js';
 import { code as codeRule, text } from '../http/schemas.js';
-import { isCalendarDate } from '../ledger/dates.js';
-import { type CsvRecord, decodeText, parseCsv } from './csv.js';
+import { type CsvRecord, parseCsv, parseWrittenDay, refusal, type RowError } from '../http/csv.js';
 import { hideIdNumbers, idNumberProblem } from './id-numbers.js';
 import { type HouseholdService, type MonitoringCategory, monitoringCategories } from './service.js';
 
@@ -81,15 +80,6 @@ export interface ImportReport {
   eliminated: number;
 }
 
-export interface RowError {
-  line: number;
-  /** The column as the file names it; null when the problem is the whole line. */
-  column: string | null;
-  code: ErrorCode;
-  message: string;
-}
-
-export const MAX_LISTED_ERRORS = 1000;
 /** Rows per batch of statements: few round trips, and progress often enough. */
 const BATCH = 1000;
 const OPEN_END = '9999-12-31';
@@ -139,14 +129,6 @@ const riskCauseByName: Record<string, string> = {
   其他: 'other',
 };
 
-/** A day written 2025-03-01, 2025/3/1, 2025.3.1 or 2025年3月1日, as YYYY-MM-DD; undefined when it is none. */
-function parseDay(raw: string): string | undefined {
-  const m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$/.exec(raw) ?? /^(\d{4})(年)(\d{1,2})月(\d{1,2})日$/.exec(raw);
-  if (!m) return undefined;
-  const day = `${m[1]}-${m[3]!.padStart(2, '0')}-${m[4]!.padStart(2, '0')}`;
-  return isCalendarDate(day) ? day : undefined;
-}
-
 // The API's own rules for these fields, so that a row is held to what POST /v1/households would accept.
 type Rule = { safeParse(v: unknown): { success: boolean; error?: { issues: { message: string }[] } } };
 const problemOf = (rule: Rule, value: string) => {
@@ -155,38 +137,6 @@ const problemOf = (rule: Rule, value: string) => {
 };
 const headNameRule = text(100);
 const reasonRule = text(500);
-
-/** How a problem reads in one line: "身份证号: the ID number check digit is wrong". */
-export const describeError = (e: Pick<RowError, 'column' | 'message'>) => (e.column ? `${e.column}: ${e.message}` : e.message);
-
-function refusal(errors: RowError[], rowCount: number): DomainError {
-  errors.sort((a, b) => a.line - b.line);
-  const badRows = new Set(errors.map((e) => e.line)).size;
-  const listed = errors.slice(0, MAX_LISTED_ERRORS);
-  const what = rowCount ? `${badRows} of ${rowCount} ${rowCount === 1 ? 'row' : 'rows'} ${badRows === 1 ? 'has' : 'have'} errors` : 'the file has errors';
-  const more = errors.length > listed.length ? `; the first ${listed.length} of ${errors.length} problems are listed` : '';
-  return new DomainError('import_failed', `Nothing was imported: ${what}${more}.`, { errors: listed, errorCount: errors.length });
-}
-
-/**
- * Reads an uploaded file's bytes: UTF-8 with or without a BOM, or GB18030 (GBK), what Excel in China saves
- * as "CSV" (see decodeText). Anything else is refused with the line and byte where reading failed.
- */
-export function decodeCsv(bytes: Uint8Array): string {
-  // Excel's "Unicode text" is UTF-16, tab-separated: say so rather than report its NUL bytes.
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    const message = 'the file is UTF-16 text (Excel "Unicode text"), not CSV: save it as "CSV UTF-8" or "CSV"';
-    throw refusal([{ line: 1, column: null, code: 'validation_failed', message }], 0);
-  }
-  const decoded = decodeText(bytes);
-  if ('text' in decoded) return decoded.text;
-  const { encoding, byte, line } = decoded.failure;
-  const shown = [...bytes.subarray(byte, byte + 4)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
-  const message =
-    `the file is neither UTF-8 nor GB18030 (GBK) text: on line ${line}, the bytes from byte ${byte} (counted from 0 at the start of ` +
-    `the file: ${shown}) cannot be read as ${encoding}. Save it as "CSV UTF-8", or as "CSV" from Excel`;
-  throw refusal([{ line, column: null, code: 'validation_failed', message }], 0);
-}
 
 interface Monitoring {
   category: MonitoringCategory;
@@ -380,7 +330,7 @@ export function createHouseholdImporter(householdService: HouseholdService, opti
 
     const day = (column: Column) => {
       const raw = value(column);
-      const parsed = parseDay(raw);
+      const parsed = parseWrittenDay(raw);
       if (!parsed) problems.add(line, column, `"${raw}" is not a date: write it 2025-03-01`);
       else if (parsed > today) problems.add(line, column, `${parsed} is after today (${today})`, 'date_in_future');
       else return parsed;

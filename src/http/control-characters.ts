@@ -82,8 +82,11 @@ export function findControlCharacters(request: FastifyRequest): Finding[] {
   inspect(request.params, 'params', '', false, found);
   inspect(request.query, 'querystring', '', false, found);
   for (const name of STORED_HEADERS) inspect(request.headers[name], 'headers', `/${name}`, false, found);
-  // A JSON body has been parsed into objects; a CSV body arrives as one string, left to the importer.
+  // A JSON body has been parsed into objects (or is a bare JSON string); a CSV body arrives as one string,
+  // left to the importer, which names the line and column of a control character.
+  const csv = /^text\/csv\b/i.test(request.headers['content-type'] ?? '');
   if (request.body !== null && typeof request.body === 'object' && !Buffer.isBuffer(request.body)) inspect(request.body, 'body', '', true, found);
+  else if (typeof request.body === 'string' && !csv) inspect(request.body, 'body', '', true, found);
   return found.slice(0, MAX_FINDINGS);
 }
 

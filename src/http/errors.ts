@@ -40,6 +40,8 @@ export const problemTitles: Record<ErrorCode | keyof typeof httpErrorCodes, stri
   last_admin: 'The last admin cannot be revoked',
   period_closed: 'Accounting period closed',
   period_not_ended: 'Accounting period not ended',
+  not_reconciled: 'Bank reconciliation does not agree',
+  bank_account_missing: 'Fund has no bank account number',
   database_unavailable: 'Database unavailable',
   database_timeout: 'Database timed out',
   payload_too_large: 'Request body too large',

@@ -185,6 +185,8 @@ const extensions: Partial<Record<ProblemCode, z.ZodRawShape>> = {
     funds: z.array(z.object({ fundId: z.string(), closedThrough: z.string(), openFrom: z.string() })),
   },
   period_not_ended: { period: z.string(), today: z.string() },
+  not_reconciled: { period: z.string(), reasons: z.array(z.string()) },
+  bank_account_missing: { fundId: z.string() },
 };
 
 const pascal = (code: string) => code.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());

@@ -28,6 +28,7 @@ const tags = [
   { name: 'transactions', description: 'Vouchers (凭证): balanced postings and their reversals' },
   { name: 'income', description: 'Donations and fiscal transfers received' },
   { name: 'periods', description: 'Accounting months: closing, reopening, and verifying a fund’s books' },
+  { name: 'bank', description: 'Bank reconciliation (银行对账): the bank’s statements of a fund’s account, matched to the books, and the monthly 余额调节表' },
   { name: 'statements', description: 'Statements as JSON, CSV or PDF, each with a digest that can be verified' },
   { name: 'villages', description: 'Villages and the income allocated to them' },
   { name: 'households', description: 'Monitored households (监测户), their monitoring history, benefits and CSV import' },

@@ -120,6 +120,7 @@ interface PeriodRow {
   reopened_at: string | null;
   reopened_by: string | null;
   reopen_reason: string | null;
+  close_reason: string | null;
 }
 
 export interface PeriodView {
@@ -133,6 +134,8 @@ export interface PeriodView {
   reopenedAt: string | null;
   reopenedBy: string | null;
   reopenReason: string | null;
+  /** Why it was closed despite a check above the ledger that did not pass (an unreconciled bank account). */
+  closeReason: string | null;
 }
 
 export type PeriodBalance = TrialBalanceLine;
@@ -140,7 +143,7 @@ export type PeriodBalance = TrialBalanceLine;
 const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 const periodColumns = sql`fund_id, period, status, ${iso('closed_at')} as closed_at, closed_by,
-  ${iso('reopened_at')} as reopened_at, reopened_by, reopen_reason`;
+  ${iso('reopened_at')} as reopened_at, reopened_by, reopen_reason, close_reason`;
 
 const toView = (fundId: string, period: string, row: PeriodRow | undefined, hasPostings: boolean): PeriodView => ({
   fundId,
@@ -152,6 +155,7 @@ const toView = (fundId: string, period: string, row: PeriodRow | undefined, hasP
   reopenedAt: row?.reopened_at ?? null,
   reopenedBy: row?.reopened_by ?? null,
   reopenReason: row?.reopen_reason ?? null,
+  closeReason: row?.close_reason ?? null,
 });
 
 /** Months of the fund with at least one line dated in them, between two months. */
@@ -252,7 +256,7 @@ export function createPeriodService(db: Db, deps: { today(): string }) {
       return periodWithBalances(db, fundId, period);
     },
 
-    async closePeriod(tx: Tx, fundId: string, period: string, actor: string) {
+    async closePeriod(tx: Tx, fundId: string, period: string, actor: string, reason: string | null = null) {
       await assertFund(tx, fundId);
       const today = deps.today();
       if (period >= periodOf(today)) {
@@ -302,15 +306,15 @@ export function createPeriodService(db: Db, deps: { today(): string }) {
                                 from account_daily_totals d where d.account_id = a.id and d.date <= ${end}) t
          where a.fund_id = ${fundId}`);
       await tx.execute(sql`
-        insert into accounting_periods (fund_id, period, status, closed_at, closed_by)
-        values (${fundId}, ${period}, 'closed', now(), ${actor})
-        on conflict (fund_id, period) do update set status = 'closed', closed_at = now(), closed_by = ${actor}`);
+        insert into accounting_periods (fund_id, period, status, closed_at, closed_by, close_reason)
+        values (${fundId}, ${period}, 'closed', now(), ${actor}, ${reason})
+        on conflict (fund_id, period) do update set status = 'closed', closed_at = now(), closed_by = ${actor}, close_reason = ${reason}`);
       const closed = await periodWithBalances(tx, fundId, period);
       await recordEvent(tx, {
         type: 'period.closed',
         fundId,
         subjectId: `${fundId}/${period}`,
-        payload: { fundId, period, through: end, accounts: closed.balances.length, ...closed.totals, actor },
+        payload: { fundId, period, through: end, accounts: closed.balances.length, ...closed.totals, actor, ...(reason ? { reason } : {}) },
       });
       return closed;
     },

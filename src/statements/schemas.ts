@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { trialBalance } from '../funds/schemas.js';
 import { calendarDate, id, money, type ProblemCode, problems } from '../http/schemas.js';
 import { accountTypes } from '../ledger/accounts.js';
+import { PERIOD_PATTERN } from '../ledger/dates.js';
 import { statementKinds } from './service.js';
 
 export const formats = ['json', 'csv', 'pdf'] as const;
@@ -32,7 +33,7 @@ const digest = z
   .meta({ description: 'SHA-256 of the statement’s canonical data, as printed in the footer', examples: ['9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'] });
 
 /** What every statement carries besides its figures. */
-const provenance = {
+export const provenance = {
   digest: z.string().meta({ description: 'SHA-256 over the canonical JSON of the statement without generatedAt and generatedBy' }),
   generatedAt: z.string().meta({ description: 'When it was generated (ISO 8601)' }),
   generatedBy: z.object({ id: z.string(), name: z.string() }).meta({ description: 'The API key that asked for it' }),
@@ -292,6 +293,11 @@ export const verifyBody = z
     z.strictObject({ kind: z.literal('village'), params: z.strictObject({ villageId: id, ...periodParams }), digest }),
     z.strictObject({ kind: z.literal('notice'), params: z.strictObject({ villageId: id, ...periodParams }), digest }),
     z.strictObject({ kind: z.literal('insurance'), params: z.strictObject({ policyId: id }), digest }),
+    z.strictObject({
+      kind: z.literal('bank-reconciliation'),
+      params: z.strictObject({ fundId: id, period: z.string().regex(PERIOD_PATTERN), staleDays: z.number().int().min(1).max(3650).optional() }),
+      digest,
+    }),
   ])
   .meta({ description: 'The statement kind, the parameters it was asked with (as printed: pass from and to explicitly), and the digest printed on it' });
 

@@ -1,9 +1,11 @@
+import { buildReconciliation } from '../bank/reconciliation.js';
 import { localMoment } from '../ledger/dates.js';
 import type { Reach } from '../auth/roles.js';
 import type { Db, Executor } from '../db/client.js';
 import { resolvePeriod } from './common.js';
 import { statementDigest } from './digest.js';
 import type { Presentation, Provenance } from './document.js';
+import { presentBankReconciliation } from './bank-reconciliation.js';
 import { buildFundStatement, presentFundStatement } from './fund.js';
 import { buildHouseholdStatement, presentHouseholdStatement } from './household.js';
 import { buildInsuranceStatement, presentInsuranceStatement } from './insurance.js';
@@ -12,7 +14,7 @@ import { buildNoticeStatement, presentNotice } from './notice.js';
 import { buildTrialBalanceStatement, presentTrialBalance } from './trial-balance.js';
 import { buildVillageStatement, presentVillageStatement } from './village.js';
 
-export const statementKinds = ['fund', 'ledger', 'trial-balance', 'household', 'village', 'notice', 'insurance'] as const;
+export const statementKinds = ['fund', 'ledger', 'trial-balance', 'household', 'village', 'notice', 'insurance', 'bank-reconciliation'] as const;
 export type StatementKind = (typeof statementKinds)[number];
 
 interface PeriodParams {
@@ -29,6 +31,7 @@ export interface StatementParams {
   village: { villageId: string } & PeriodParams;
   notice: { villageId: string } & PeriodParams;
   insurance: { policyId: string };
+  'bank-reconciliation': { fundId: string; period: string; staleDays?: number };
 }
 
 /**
@@ -67,6 +70,10 @@ const kinds = {
   insurance: {
     build: (tx: Executor, p: StatementParams['insurance']) => buildInsuranceStatement(tx, { policyId: p.policyId }),
     present: presentInsuranceStatement,
+  },
+  'bank-reconciliation': {
+    build: (tx: Executor, p: StatementParams['bank-reconciliation'], today: string) => buildReconciliation(tx, p, today),
+    present: presentBankReconciliation,
   },
 };
 

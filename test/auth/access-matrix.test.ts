@@ -113,6 +113,21 @@ describe.each(backends)('every role on every route on $name', (backend) => {
     const claim = await ok(
       t.call('POST', '/v1/insurance-claims', { body: { policyId: policy.id, householdId, cause: 'illness', date: '2025-06-01', amountClaimed: '50.00' } }),
     );
+    // A bank statement of the fund's account, for the routes of its lines.
+    await ok(t.call('PATCH', `/v1/funds/${f.fundId}`, { body: { bankAccountNumber: '6228480012345678901' } }));
+    await ok(
+      t.call('POST', `/v1/funds/${f.fundId}/bank-statements`, {
+        body: {
+          accountNumber: '6228480012345678901',
+          from: '2025-01-01',
+          to: '2025-01-31',
+          openingBalance: '0.00',
+          closingBalance: '100000.00',
+          lines: [{ date: '2025-01-05', direction: 'in', amount: '100000.00', balanceAfter: '100000.00', bankReference: `B-${name}` }],
+        },
+      }),
+    );
+    const [line] = (await ok(t.call('GET', `/v1/funds/${f.fundId}/bank-statement-lines`))).items;
     return {
       name,
       headName,
@@ -127,6 +142,7 @@ describe.each(backends)('every role on every route on $name', (backend) => {
         batchId: batch.id,
         policyId: policy.id,
         claimId: claim.id,
+        lineId: line.id,
       },
     };
   }

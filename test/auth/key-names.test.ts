@@ -131,7 +131,7 @@ describe.each(backends)('names of who acted, on $name', (backend) => {
     expect(income.body).toMatchObject({ createdByName: OFFICER });
     expect((await t.call('GET', `/v1/funds/${f.fundId}/income`)).body.items[0]).toMatchObject({ createdByName: OFFICER });
 
-    const closed = await t.call('POST', `/v1/funds/${f.fundId}/periods/2025-02/close`, { token: admin });
+    const closed = await t.call('POST', `/v1/funds/${f.fundId}/periods/2025-02/close`, { token: admin, body: { reason: '未导入银行对账单' } });
     expect(closed.status, JSON.stringify(closed.body)).toBe(200);
     expect(closed.body).toMatchObject({ closedByName: ADMIN, reopenedByName: null });
     expect((await t.call('GET', `/v1/funds/${f.fundId}/periods/2025-02`)).body).toMatchObject({ closedByName: ADMIN });

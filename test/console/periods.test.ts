@@ -30,8 +30,14 @@ describe.skipIf(skipBrowserTests)('web console: accounting periods', () => {
     await january.waitFor();
     expect(await january.textContent()).toContain('未结账');
     await january.getByRole('button', { name: '结账 2025-01' }).click();
+    // No bank statement imported: refused in the row, saying why, and asked for a reason.
+    await expect.poll(() => january.locator('.form-error').textContent()).toContain('银行对账不符：2025-01 本基金尚未导入银行对账单。如确需结账，请填写原因。');
+    expect((await t.call('GET', `/v1/funds/${fundId}/periods/2025-01`)).body.status).toBe('open');
+    await january.getByLabel('2025-01 对账不符仍结账的原因').fill('对账单尚未取得，先行结账');
+    await january.getByRole('button', { name: '说明原因后结账 2025-01' }).click();
     await expect.poll(async () => (await months.locator('tbody tr', { hasText: '2025-01' }).first().textContent()) ?? '').toContain('县财政局 陈﨎');
-    expect((await t.call('GET', `/v1/funds/${fundId}/periods/2025-01`)).body).toMatchObject({ status: 'closed', closedByName: '县财政局 陈﨎' });
+    expect(await months.locator('tbody tr', { hasText: '2025-01' }).first().textContent()).toContain('原因：对账单尚未取得，先行结账');
+    expect((await t.call('GET', `/v1/funds/${fundId}/periods/2025-01`)).body).toMatchObject({ status: 'closed', closedByName: '县财政局 陈﨎', closeReason: '对账单尚未取得，先行结账' });
 
     // The current month has not ended: refused, in its row, and left open.
     const current = t.app.ctx.today().slice(0, 7);

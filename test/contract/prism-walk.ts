@@ -179,6 +179,9 @@ await send('create village: code taken', 'POST', '/v1/villages', { token: office
 await ok('list villages', 'GET', '/v1/villages?township=红旗乡&limit=2'.replace('红旗乡', encodeURIComponent('红旗乡')));
 await send('list villages: NUL in township', 'GET', '/v1/villages?township=%00', { invalidRequest: true });
 await ok('get village', 'GET', `/v1/villages/${qingshan.id}`);
+await ok('correct a village', 'PATCH', `/v1/villages/${baishui.id}`, { token: officer, body: { name: '白水村（新）' } });
+await send('correct a village: its code', 'PATCH', `/v1/villages/${baishui.id}`, { token: officer, body: { code: 'X-1' }, invalidRequest: true });
+await ok('household import template', 'GET', '/v1/households/import/template', { token: officer });
 const households = [];
 for (const [i, v] of [hongxing, baishui, qingshan].entries()) {
   households.push(await ok('create household', 'POST', '/v1/households', { token: officer, body: { code: code(`HH${i}`), headName: ['张建国', '刘秀英', '王𪚥龘'][i], idNumber: idNumber(i), villageId: v.id, memberCount: 3 } }));
@@ -290,8 +293,45 @@ const events = await ok('events', 'GET', '/v1/events?limit=5');
 await ok('events after cursor', 'GET', `/v1/events?limit=5&after=${encodeURIComponent(events.nextCursor)}`);
 await ok('events of a family', 'GET', `/v1/events?type=disbursement&fundId=${fund.id}`);
 await send('events: bad cursor', 'GET', '/v1/events?after=nonsense');
+// ---- bank reconciliation -------------------------------------------------------------------------------------
+const statementCsv = (closing: string) =>
+  `账号,6228480012345678901\n起始日期,2026-01-01\n截止日期,2026-01-31\n期初余额,0.00\n期末余额,${closing}\n` +
+  `交易日期,摘要,收入金额,支出金额,余额,流水号\n2026-01-05,财政拨款 拨款-1,100000.00,,100000.00,W${run}1\n2026-01-15,走查,,10.00,99990.00,W${run}2\n`;
+await send('import bank statement: no account number on the fund', 'POST', `/v1/funds/${fund.id}/bank-statements`, { raw: { type: 'text/csv', data: statementCsv('99990.00') } });
+await ok('set the bank account', 'PATCH', `/v1/funds/${fund.id}`, { body: { bankAccountNumber: '6228 4800 1234 5678 901', bankName: '某农商银行某支行' } });
+await ok('bank statement template', 'GET', '/v1/bank-statements/template');
+await ok('import bank statement (CSV)', 'POST', `/v1/funds/${fund.id}/bank-statements`, { token: officer, raw: { type: 'text/csv', data: statementCsv('99990.00') } });
+await ok('import it again', 'POST', `/v1/funds/${fund.id}/bank-statements`, { token: officer, raw: { type: 'text/csv', data: statementCsv('99990.00') } });
+await send('import a statement whose closing balance does not follow', 'POST', `/v1/funds/${fund.id}/bank-statements`, { token: officer, raw: { type: 'text/csv', data: statementCsv('99000.00') } });
+await ok('import bank statement (JSON)', 'POST', `/v1/funds/${fund.id}/bank-statements`, {
+  token: officer,
+  body: { accountNumber: '6228480012345678901', from: '2026-02-01', to: '2026-02-28', openingBalance: '99990.00', closingBalance: '99980.00', lines: [{ date: '2026-02-28', direction: 'out', amount: '10.00', balanceAfter: '99980.00', memo: '账户管理费' }] },
+});
+await send('import bank statement: a line in the future', 'POST', `/v1/funds/${fund.id}/bank-statements`, {
+  token: officer,
+  body: { accountNumber: '6228480012345678901', from: '2026-02-01', to: '2999-02-28', openingBalance: '0.00', closingBalance: '0.00', lines: [] },
+});
+const bankLines = await ok('bank statement lines', 'GET', `/v1/funds/${fund.id}/bank-statement-lines?limit=50`);
+await ok('unmatched bank lines', 'GET', `/v1/funds/${fund.id}/bank-statement-lines?status=unmatched&from=2026-01-01&to=2026-12-31`);
+await ok('match again automatically', 'POST', `/v1/funds/${fund.id}/bank-statement-lines/auto-match`, { token: officer });
+const feeLine = bankLines.items.find((l: { amount: string; date: string }) => l.date === '2026-02-28');
+await send('match by hand: sums differ', 'POST', `/v1/bank-statement-lines/${feeLine.id}/match`, { token: officer, body: { transactionIds: [tx.id] } });
+await send('undo a match that is not there', 'DELETE', `/v1/bank-statement-lines/${feeLine.id}/match`, { token: officer });
+const matchedLine = bankLines.items.find((l: { status: string }) => l.status === 'matched');
+if (matchedLine) {
+  await ok('undo a match', 'DELETE', `/v1/bank-statement-lines/${matchedLine.id}/match`, { token: officer });
+  await ok('match by hand', 'POST', `/v1/bank-statement-lines/${matchedLine.id}/match`, { token: officer, body: { transactionIds: matchedLine.match.transactionIds } });
+  await send('match by hand: already matched', 'POST', `/v1/bank-statement-lines/${matchedLine.id}/match`, { token: officer, body: { transactionIds: matchedLine.match.transactionIds } });
+}
+await ok('bank reconciliation', 'GET', `/v1/funds/${fund.id}/bank-reconciliations/2026-01`);
+await ok('bank reconciliation as CSV', 'GET', `/v1/funds/${fund.id}/bank-reconciliations/2026-01?format=csv`);
+await ok('bank reconciliation as PDF', 'GET', `/v1/funds/${fund.id}/bank-reconciliations/2026-01?format=pdf&staleDays=10`);
+await send('bank reconciliation: not a month', 'GET', `/v1/funds/${fund.id}/bank-reconciliations/2026-13`, { invalidRequest: true });
+await send('bank reconciliation: reader may not', 'GET', `/v1/funds/${fund.id}/bank-reconciliations/2026-01`, { token: reader });
+
 await ok('periods', 'GET', `/v1/funds/${fund.id}/periods`);
-await ok('close period', 'POST', `/v1/funds/${fund.id}/periods/2025-12/close`);
+await send('close period: not reconciled', 'POST', `/v1/funds/${fund.id}/periods/2025-12/close`);
+await ok('close period with a reason', 'POST', `/v1/funds/${fund.id}/periods/2025-12/close`, { body: { reason: '对账单未到，先行结账' } });
 await send('close it again', 'POST', `/v1/funds/${fund.id}/periods/2025-12/close`);
 await send('close a month not ended', 'POST', `/v1/funds/${fund.id}/periods/2999-01/close`);
 await ok('get period', 'GET', `/v1/funds/${fund.id}/periods/2025-12`);

@@ -34,7 +34,7 @@ describe.each(backends)('postings racing a period close on $name', (backend) => 
             body: transfer(`2025-10-${String((i % 30) + 1).padStart(2, '0')}`, f.accounts.bank!, f.accounts.income!, amount),
           });
           seen.push({ status: r.status, code: r.body?.code, amount });
-          if (r.status === 201 && ++accepted === clients * 2) closing = t.call('POST', `/v1/funds/${f.fundId}/periods/2025-10/close`);
+          if (r.status === 201 && ++accepted === clients * 2) closing = t.call('POST', `/v1/funds/${f.fundId}/periods/2025-10/close`, { body: { reason: '未导入银行对账单' } });
           if (r.status !== 201) break;
         }
         return seen;

@@ -75,7 +75,7 @@ describe.each(backends)('fund verification on $name', (backend) => {
     // Between two of the fund's vouchers: another fund's voucher, and a posting refused after taking its number.
     const other = await createFund(t);
     await ok(t.call('POST', '/v1/transactions', { body: transfer('2026-01-05', other.accounts.bank!, other.accounts.income!, '10.00') }), 201);
-    await ok(t.call('POST', `/v1/funds/${other.fundId}/periods/2026-01/close`));
+    await ok(t.call('POST', `/v1/funds/${other.fundId}/periods/2026-01/close`, { body: { reason: '未导入银行对账单' } }));
     const refused = await t.call('POST', '/v1/transactions', { body: transfer('2026-01-20', other.accounts.bank!, other.accounts.income!, '5.00') });
     expect(refused.body.code).toBe('period_closed');
     await ok(t.call('POST', `/v1/funds/${s.fundId}/income`, { body: { source: 'donation', payer: '某银行', date: '2026-07-01', amount: '1.00' } }), 201);

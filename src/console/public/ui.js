@@ -79,7 +79,25 @@ const PLAIN = {
   already_monitored: '已在监测中',
   unknown_household: '未找到农户',
   unknown_village: '未找到村',
+  not_reconciled: '银行对账不符',
+  bank_account_missing: '基金未登记银行专户账号',
+  import_failed: '文件未导入',
 };
+
+/** Why a month's bank reconciliation does not agree (the API's `reasons`), in Chinese. */
+export function reconciliationReason(reason) {
+  const yuanText = (v) => yuan(v);
+  let m;
+  if (reason === 'no bank statement has been imported for the fund') return '本基金尚未导入银行对账单';
+  if ((m = /^no imported bank statement covers (\S+)$/.exec(reason))) return `没有覆盖 ${m[1]} 的银行对账单`;
+  if ((m = /^the adjusted balances differ by (\S+): book (\S+), bank (\S+)$/.exec(reason))) {
+    return `调节后余额相差 ${yuanText(m[1])}（单位 ${yuanText(m[2])}，银行 ${yuanText(m[3])}）`;
+  }
+  if ((m = /^when the statements begin \((\S+)\) the books held (\S+) in the bank, the bank's opening balance was (\S+)$/.exec(reason))) {
+    return `对账单起始日 ${m[1]} 前账面银行存款 ${yuanText(m[2])}，而银行期初余额为 ${yuanText(m[3])}`;
+  }
+  return reason;
+}
 
 // Where the API's own sentence is English, the same refusal said in Chinese from the problem's fields.
 const yuan = (value) => {
@@ -131,6 +149,9 @@ const REWRITE = {
   unknown_household: () => '没有这个农户（或不在本密钥的管辖范围内）。',
   unknown_village: () => '没有这个村（或不在本密钥的管辖范围内）。',
   fund_closed: () => '基金已关闭，不再支付或记账。',
+  not_reconciled: (p) => (p.reasons?.length ? `${p.period} ${p.reasons.map(reconciliationReason).join('；')}。如确需结账，请填写原因。` : null),
+  bank_account_missing: () => '本基金还没有登记银行专户账号：请管理员在“基金”中填写后再导入对账单。',
+  import_failed: (p) => (p.errorCount ? `整份文件未导入：发现 ${p.errorCount} 处问题。` : null),
   validation_failed: (p) => {
     const lines = p.errors?.filter((e) => e.disbursementId);
     if (lines?.length) return `有 ${lines.length} 户不能办理：请先将这些户标记失败，再办理其余各户。`;

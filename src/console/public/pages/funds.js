@@ -39,6 +39,11 @@ export default {
     clear(main, h('div', { class: 'toolbar' }, h('h1', {}, '基金')), ...parts, chosen, open);
     const fund = funds.find((f) => f.id === ctx.params[0]);
     if (fund) await chart(chosen, fund, isAdmin);
+    // A change to the fund (its bank account): the list and the chart again, from the API.
+    chosen.addEventListener('fund-changed', () => {
+      ctx.state.funds = null;
+      this.render(main, ctx);
+    });
   },
 };
 
@@ -64,6 +69,8 @@ function openFundForm(ctx, opened) {
   const organisation = h('input', { name: 'organisation', required: true, maxlength: 200, placeholder: '某县某乡人民政府' });
   const purpose = h('input', { name: 'purpose', required: true, maxlength: 1000, placeholder: '防止返贫监测帮扶' });
   const township = h('input', { name: 'township', maxlength: 100, placeholder: '县级基金不填' });
+  const bankAccountNumber = h('input', { name: 'bankAccountNumber', maxlength: 60, autocomplete: 'off', inputmode: 'numeric', placeholder: '专户账号（可稍后填写）' });
+  const bankName = h('input', { name: 'bankName', maxlength: 200, placeholder: '如 某农商银行某支行' });
   const template = select('template', [{ value: 'prevention', text: '防止返贫标准科目' }, { value: '', text: '自设科目（空白）' }], 'prevention');
   const categories = Object.entries(categoryNames).map(([value, text]) => ({
     value,
@@ -79,6 +86,8 @@ function openFundForm(ctx, opened) {
     field('organisation', '主管单位', organisation),
     field('purpose', '资金用途', purpose),
     field('township', '所属乡镇', township, '乡镇管理的基金（村账乡管）填写乡镇名称，该乡镇的密钥即可使用'),
+    field('bankAccountNumber', '银行专户账号', bankAccountNumber, '银行对账时，导入的对账单须是这个账户的'),
+    field('bankName', '开户银行', bankName),
     field('template', '科目体系', template),
     h(
       'fieldset',
@@ -108,6 +117,8 @@ function openFundForm(ctx, opened) {
         organisation: organisation.value.trim(),
         purpose: purpose.value.trim(),
         ...(township.value.trim() ? { township: township.value.trim() } : {}),
+        ...(bankAccountNumber.value.trim() ? { bankAccountNumber: bankAccountNumber.value.trim() } : {}),
+        ...(bankName.value.trim() ? { bankName: bankName.value.trim() } : {}),
         ...(template.value ? { template: template.value } : {}),
         allowedCategories: allowed,
         ...(Object.keys(yearlyCaps).length ? { yearlyCaps } : {}),
@@ -138,6 +149,8 @@ async function chart(box, fund, isAdmin) {
       { empty: '还没有科目。' },
     ),
   ];
+  parts.splice(1, 0, h('p', {}, `银行专户：${fund.bankAccountNumber ? `${fund.bankName ?? ''} ${fund.bankAccountNumber}` : '未登记'}`));
+  if (isAdmin) parts.push(h('h3', {}, '银行专户'), bankForm(fund, () => box.dispatchEvent(new CustomEvent('fund-changed', { bubbles: true }))));
   if (isAdmin) {
     const code = h('input', { name: 'code', required: true, maxlength: 64, autocomplete: 'off' });
     const name = h('input', { name: 'name', required: true, maxlength: 200 });
@@ -153,4 +166,20 @@ async function chart(box, fund, isAdmin) {
     parts.push(h('h3', {}, '增加自设科目'), form);
   }
   clear(box, section(`科目表：${fund.name}`, ...parts));
+}
+
+/** The fund's own bank account (专户), against which bank statements are imported. */
+function bankForm(fund, changed) {
+  const number = h('input', { name: 'bankAccountNumber', maxlength: 60, autocomplete: 'off', inputmode: 'numeric', value: fund.bankAccountNumber ?? '' });
+  const bank = h('input', { name: 'bankName', maxlength: 200, value: fund.bankName ?? '' });
+  const form = h('form', { class: 'inline', 'aria-label': '银行专户' }, field('bankAccountNumber', '专户账号', number), field('bankName', '开户银行', bank), h('button', { type: 'submit' }, '保存专户'));
+  form.addEventListener(
+    'submit',
+    onSubmit(form, async (key) => {
+      if (!number.value.trim()) throw fieldError('bankAccountNumber', '请填写专户账号。');
+      await api.patch(`/v1/funds/${encodeURIComponent(fund.id)}`, { bankAccountNumber: number.value.trim(), bankName: bank.value.trim() || null }, { idempotencyKey: key });
+      changed();
+    }),
+  );
+  return form;
 }

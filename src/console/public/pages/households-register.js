@@ -3,7 +3,8 @@
 // and every refused line. Not a page of its own: households.js shows both to keys that may record.
 import { api } from '../api.js';
 import { idNumberProblem } from '../id-numbers.js';
-import { clear, field, fieldError, figures, h, onSubmit, plainMessage, section, select, table, villageLabel } from '../ui.js';
+import { clear, field, fieldError, figures, h, onSubmit, section, select, villageLabel } from '../ui.js';
+import { uploadForm } from '../upload.js';
 
 /** 登记农户: the household's code, head, ID number (typed once), village and size. */
 export function addHouseholdSection(villages, registered) {
@@ -89,87 +90,28 @@ const reason = (message) => {
   return message;
 };
 
-const size = (bytes) => (bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
-
 /** 导入农户名单: the template, a file chosen, its upload's progress, and the outcome line by line. */
 export function importSection(imported) {
-  // The browser's own file button speaks the browser's language ("Choose File"): a label of ours instead.
-  const file = h('input', { name: 'file', type: 'file', accept: '.csv,text/csv', class: 'file-input', 'aria-label': 'CSV 文件' });
-  const chosenName = h('span', { class: 'hint' }, '未选择文件');
-  file.addEventListener('change', () => (chosenName.textContent = file.files?.[0]?.name ?? '未选择文件'));
-  const progress = h('div', { class: 'progress', 'aria-live': 'polite' });
-  const outcome = h('div', {});
-  const form = h(
-    'form',
-    { class: 'inline', 'aria-label': '导入农户名单' },
-    h(
-      'div',
-      { class: 'field', dataset: { field: 'file' } },
-      h('span', { class: 'field-label', 'aria-hidden': 'true' }, 'CSV 文件'),
-      h('span', {}, h('label', { class: 'file-pick' }, file, '选择文件…'), ' ', chosenName),
-      h('small', { class: 'hint' }, 'UTF-8 或 Excel 另存的 CSV（GBK）均可'),
-    ),
-    h('button', { type: 'submit', class: 'primary' }, '导入'),
-    h('button', { type: 'button', onclick: () => api.download('/v1/households/import/template', {}, '农户导入模板.csv').catch((e) => clear(outcome, h('p', { class: 'form-error', role: 'alert' }, plainMessage(e)))) }, '下载模板'),
-  );
-  form.addEventListener(
-    'submit',
-    onSubmit(form, async (key) => {
-      clear(outcome);
-      const chosen = file.files?.[0];
-      if (!chosen) throw fieldError('file', '请选择要导入的 CSV 文件。');
-      const bar = h('progress', { max: '100', value: '0', 'aria-label': '上传进度' });
-      const said = h('span', {}, `正在上传 ${chosen.name}（${size(chosen.size)}）…`);
-      clear(progress, bar, ' ', said);
-      try {
-        const report = await api.upload('/v1/households/import', chosen, {
-          contentType: 'text/csv',
-          idempotencyKey: key,
-          onProgress: (sent, total) => {
-            bar.value = total ? Math.round((sent / total) * 100) : 0;
-            // Sent whole: the service now checks every line before it writes any.
-            if (total && sent >= total) {
-              bar.removeAttribute('value');
-              said.textContent = `已上传，正在逐行检查并导入…`;
-            }
-          },
-        });
-        clear(progress);
-        imported?.();
-        file.value = '';
-        chosenName.textContent = '未选择文件';
-        clear(
-          outcome,
-          h('p', { class: 'notice', role: 'status' }, `导入完成：共 ${report.rows} 行，全部通过。`),
-          figures([
-            ['新登记农户', h('span', {}, String(report.created))],
-            ['信息有变更', h('span', {}, String(report.updated))],
-            ['无变化', h('span', {}, String(report.unchanged))],
-            ['纳入监测', h('span', {}, String(report.included))],
-            ['风险消除', h('span', {}, String(report.eliminated))],
-          ]),
-        );
-      } catch (error) {
-        clear(progress);
-        if (error.code !== 'import_failed') throw error;
-        const lines = error.problem.errors ?? [];
-        const count = error.problem.errorCount ?? lines.length;
-        clear(
-          outcome,
-          h('p', { class: 'form-error', role: 'alert' }, `整份文件未导入（一行也没有写入）：发现 ${count} 处问题。请改正下列各行后重新导入整份文件。`),
-          table(
-            [
-              { title: '行号', class: 'num', value: (e) => String(e.line) },
-              { title: '列', value: (e) => e.column ?? '（整行）' },
-              { title: '原因', value: (e) => reason(e.message) },
-            ],
-            lines,
-          ),
-          count > lines.length ? h('p', { class: 'hint' }, `仅列出前 ${lines.length} 处。`) : null,
-        );
-      }
-    }),
-  );
+  const { form, progress, outcome } = uploadForm({
+    label: '导入农户名单',
+    path: '/v1/households/import',
+    template: { path: '/v1/households/import/template', fileName: '农户导入模板.csv' },
+    reason,
+    done(report, box) {
+      imported?.();
+      clear(
+        box,
+        h('p', { class: 'notice', role: 'status' }, `导入完成：共 ${report.rows} 行，全部通过。`),
+        figures([
+          ['新登记农户', h('span', {}, String(report.created))],
+          ['信息有变更', h('span', {}, String(report.updated))],
+          ['无变化', h('span', {}, String(report.unchanged))],
+          ['纳入监测', h('span', {}, String(report.included))],
+          ['风险消除', h('span', {}, String(report.eliminated))],
+        ]),
+      );
+    },
+  });
   return section(
     '导入农户名单（CSV）',
     h('p', { class: 'hint' }, '先下载模板，按列填好（每户一行；同一户编号再次导入即为更新）。文件中只要有一行不通过，整份文件都不导入，并列出每一处问题。'),

@@ -1,6 +1,7 @@
 // 会计期间: a fund's months, closed (结账) or open, with who closed or reopened them; an admin closes an
 // ended month (its balances snapshotted, postings dated in it refused from then on) or reopens the latest
-// closed one with a reason. Refusals (a month not ended, one that is not the latest closed) show in its row.
+// closed one with a reason. Refusals (a month not ended, one that is not the latest closed) show in its row;
+// a month whose bank reconciliation does not agree is closed only with a reason, asked for in the row.
 import { api } from '../api.js';
 import { clear, h, localTime, noFunds, pager, plainMessage, section, table } from '../ui.js';
 
@@ -26,7 +27,7 @@ export default {
               { title: '月份', value: (p) => p.period },
               { title: '状态', value: (p) => (p.status === 'closed' ? '已结账' : '未结账') },
               { title: '本月有凭证', value: (p) => (p.hasPostings ? '有' : '无') },
-              { title: '结账', value: (p) => (p.closedAt ? `${localTime(p.closedAt)} ${p.closedByName ?? ''}` : '—') },
+              { title: '结账', value: (p) => (p.closedAt ? `${localTime(p.closedAt)} ${p.closedByName ?? ''}${p.closeReason ? `（对账不符，原因：${p.closeReason}）` : ''}` : '—') },
               { title: '反结账', value: (p) => (p.reopenedAt ? `${localTime(p.reopenedAt)} ${p.reopenedByName ?? ''}：${p.reopenReason ?? ''}` : '—') },
               isAdmin ? { title: '操作', value: (p) => actions(fundId, p, show) } : null,
             ].filter(Boolean),
@@ -45,7 +46,18 @@ function actions(fundId, p, refresh) {
   const path = `/v1/funds/${encodeURIComponent(fundId)}/periods/${p.period}`;
   const fail = (error) => box.append(h('p', { class: 'form-error', role: 'alert' }, plainMessage(error)));
   if (p.status === 'open') {
-    return clear(box, h('button', { type: 'button', onclick: () => api.post(`${path}/close`).then(refresh, fail) }, `结账 ${p.period}`));
+    // A month whose bank reconciliation does not agree closes only with a reason: asked for once refused.
+    const closeWithReason = (error) => {
+      fail(error);
+      if (error.code !== 'not_reconciled') return;
+      const why = h('input', { name: 'closeReason', maxlength: 500, size: 16, placeholder: '结账原因', 'aria-label': `${p.period} 对账不符仍结账的原因` });
+      const send = () => {
+        if (!why.value.trim()) return fail({ code: 'validation_failed', problem: { detail: '请填写原因。' } });
+        return api.post(`${path}/close`, { reason: why.value.trim() }).then(refresh, fail);
+      };
+      box.append(why, ' ', h('button', { type: 'button', onclick: send }, `说明原因后结账 ${p.period}`));
+    };
+    return clear(box, h('button', { type: 'button', onclick: () => api.post(`${path}/close`).then(refresh, closeWithReason) }, `结账 ${p.period}`));
   }
   const reason = h('input', { name: 'reason', maxlength: 500, size: 16, placeholder: '反结账原因', 'aria-label': `${p.period} 反结账原因` });
   const reopen = () => {

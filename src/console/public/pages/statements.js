@@ -7,7 +7,7 @@
 import { api } from '../api.js';
 import { formatMoney } from '../money.js';
 import {
-  clear, dateInput, field, fieldError, figures, h, label, localTime, money, onSubmit, section, select, showError, table, today, villageLabel,
+  clear, dateInput, field, fieldError, figures, h, label, localTime, money, onSubmit, reconciliationReason, section, select, showError, table, today, villageLabel,
 } from '../ui.js';
 
 // What each statement needs: its subject, its period (from–to, a day, or none) and its path.
@@ -19,6 +19,7 @@ const KINDS = {
   village: { title: '村级收益分配表', subject: 'village', period: 'range', path: (q) => `/v1/villages/${q.villageId}/statement` },
   notice: { title: '村级公示表', subject: 'village', period: 'range', path: (q) => `/v1/villages/${q.villageId}/notice` },
   insurance: { title: '防贫保报表', subject: 'policy', period: 'none', path: (q) => `/v1/insurance-policies/${q.policyId}/statement` },
+  'bank-reconciliation': { title: '银行存款余额调节表', subject: 'fund', period: 'month', path: (q) => `/v1/funds/${q.fundId}/bank-reconciliations/${q.period}` },
 };
 const FORMATS = [
   { value: 'pdf', text: 'PDF（打印）' },
@@ -64,6 +65,7 @@ export default {
     const from = dateInput({ name: 'from', value: saved.from ?? `${year}-01-01`, required: true });
     const to = dateInput({ name: 'to', value: saved.to ?? today(), required: true });
     const asOf = dateInput({ name: 'asOf', value: saved.asOf ?? today(), required: true });
+    const month = h('input', { name: 'period', value: saved.period ?? today().slice(0, 7), size: 7, maxlength: 7, pattern: '\\d{4}-\\d{2}', placeholder: 'YYYY-MM', autocomplete: 'off' });
     const format = select('format', FORMATS, saved.format ?? 'pdf');
     if (wanted.villageId) village.value = wanted.villageId;
     else if (saved.villageId && villages.some((v) => v.id === saved.villageId)) village.value = saved.villageId;
@@ -98,6 +100,7 @@ export default {
       const period = {
         range: () => [field('from', '起始日期', from), field('to', '截止日期', to)],
         day: () => [field('asOf', '截至日期', asOf)],
+        month: () => [field('period', '月份', month)],
         none: () => [],
       }[k.period]();
       clear(
@@ -151,11 +154,15 @@ export default {
       const control = { fund, account, policy, village, household }[k.subject];
       if (!control.value) throw fieldError(idName, `请先选择${{ fund: '基金', account: '科目', policy: '保单', village: '村', household: '农户' }[k.subject]}。`);
       const ids = { [idName]: control.value };
+      if (k.period === 'month') {
+        if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month.value.trim())) throw fieldError('period', '月份格式为 YYYY-MM，例如 2026-03。');
+        ids.period = month.value.trim();
+      }
       const query = k.period === 'range' ? { from: from.value, to: to.value } : k.period === 'day' ? { asOf: asOf.value } : {};
       if (k.period === 'range' && from.value && to.value && from.value > to.value) throw fieldError('from', '起始日期不能晚于截止日期。');
-      ctx.state.statement = { kind: kind.value, from: from.value, to: to.value, asOf: asOf.value, format: format.value, villageId: village.value };
+      ctx.state.statement = { kind: kind.value, from: from.value, to: to.value, asOf: asOf.value, period: month.value, format: format.value, villageId: village.value };
       const subjectText = control.selectedOptions[0]?.textContent.split(/[\s（]/)[0] ?? '';
-      const when = k.period === 'range' ? `${from.value}至${to.value}` : k.period === 'day' ? `截至${asOf.value}` : '';
+      const when = k.period === 'range' ? `${from.value}至${to.value}` : k.period === 'day' ? `截至${asOf.value}` : k.period === 'month' ? ids.period : '';
       return { k, kindName: kind.value, ids, query, path: k.path(Object.fromEntries(Object.entries(ids).map(([n, v]) => [n, encodeURIComponent(v)]))), name: fileName(k.title, subjectText, when) };
     }
 
@@ -193,7 +200,49 @@ export default {
 // ——— the figures of each statement ———
 
 function render(kind, s) {
-  return { fund: fundView, ledger: ledgerView, 'trial-balance': trialBalanceView, household: householdView, village: villageView, notice: noticeView, insurance: insuranceView }[kind](s);
+  return {
+    fund: fundView,
+    ledger: ledgerView,
+    'trial-balance': trialBalanceView,
+    household: householdView,
+    village: villageView,
+    notice: noticeView,
+    insurance: insuranceView,
+    'bank-reconciliation': bankView,
+  }[kind](s);
+}
+
+function bankView(s) {
+  const items = (list, kind) =>
+    table(
+      [
+        { title: '日期', value: (i) => i.date },
+        { title: kind === 'bank' ? '流水号' : '凭证号', value: (i) => (kind === 'bank' ? i.bankReference ?? '' : String(i.number)) },
+        { title: '摘要', value: (i) => (kind === 'bank' ? [i.counterpartyName, i.memo].filter(Boolean).join(' · ') : i.description) },
+        { title: '未达天数', class: 'num', value: (i) => `${i.ageDays}${i.stale ? '（逾期）' : ''}` },
+        amount('金额（元）', (i) => i.amount),
+      ],
+      list.items,
+      { empty: '无' },
+    );
+  return [
+    h('p', {}, `${s.fund.name}（${s.fund.code}）专户 ${s.fund.bankName ?? ''} ${s.fund.bankAccountNumber ?? '未登记'}；截至 ${s.asOf}`),
+    figures([
+      ['单位账面余额', s.bookBalance],
+      ['调节后余额（单位）', s.adjustedBookBalance],
+      ['银行对账单余额', s.bankBalance ?? h('span', {}, '—')],
+      ['调节后余额（银行）', s.adjustedBankBalance ?? h('span', {}, '—')],
+    ]),
+    h('p', { class: s.agrees ? 'notice' : 'form-error' }, s.agrees ? '调节相符。' : `调节不符：${s.reasons.map(reconciliationReason).join('；')}。`),
+    h('h3', {}, '银行已收、单位未收'),
+    items(s.bankInNotBooked, 'bank'),
+    h('h3', {}, '银行已付、单位未付'),
+    items(s.bankOutNotBooked, 'bank'),
+    h('h3', {}, '单位已收、银行未收'),
+    items(s.bookInNotBanked, 'book'),
+    h('h3', {}, '单位已付、银行未付'),
+    items(s.bookOutNotBanked, 'book'),
+  ];
 }
 
 const periodText = (s) => (s.period ? `${s.period.from} 至 ${s.period.to}` : '');
@@ -381,6 +430,7 @@ function footer(c, s) {
   const params = { ...c.ids };
   if (c.k.period === 'range') Object.assign(params, { from: s.period.from, to: s.period.to });
   if (c.k.period === 'day') params.asOf = s.asOf;
+  if (c.k.period === 'month') params.staleDays = s.staleDays;
   const digest = h('input', { name: 'digest', autocomplete: 'off', spellcheck: false, size: 66, placeholder: '64 位十六进制' });
   const result = h('div', { role: 'status' });
   const form = h(

@@ -1,4 +1,11 @@
+import type { FastifyInstance } from 'fastify';
+import { DomainError, type ErrorCode } from '../errors.js';
+import { isCalendarDate } from '../ledger/dates.js';
+
 /**
+ * Files uploaded as CSV (a household roster, a bank statement): read from their bytes whatever Excel saved
+ * them as, and refused whole with every bad line named.
+ *
  * A small RFC 4180 reader: comma-separated, fields optionally in double quotes, a quote inside a quoted
  * field written twice, line breaks (CRLF, LF or CR) inside quoted fields kept. A leading BOM is
  * dropped. Blank lines are skipped. Malformed quoting does not stop the reading: the record carries a
@@ -156,4 +163,77 @@ export function decodeText(bytes: Uint8Array): Decoded {
         ? { encoding: 'UTF-8' as const, byte: utf8 }
         : { encoding: 'GB18030' as const, byte: gb18030 };
   return { failure: { ...failure, line: lineAt(bytes, failure.byte) } };
+}
+
+export interface RowError {
+  line: number;
+  /** The column as the file names it; null when the problem is the whole line. */
+  column: string | null;
+  code: ErrorCode;
+  message: string;
+}
+
+export const MAX_LISTED_ERRORS = 1000;
+
+/** How a problem reads in one line: "身份证号: the ID number check digit is wrong". */
+export const describeError = (e: Pick<RowError, 'column' | 'message'>) => (e.column ? `${e.column}: ${e.message}` : e.message);
+
+export function refusal(errors: RowError[], rowCount: number): DomainError {
+  errors.sort((a, b) => a.line - b.line);
+  const badRows = new Set(errors.map((e) => e.line)).size;
+  const listed = errors.slice(0, MAX_LISTED_ERRORS);
+  const what = rowCount ? `${badRows} of ${rowCount} ${rowCount === 1 ? 'row' : 'rows'} ${badRows === 1 ? 'has' : 'have'} errors` : 'the file has errors';
+  const more = errors.length > listed.length ? `; the first ${listed.length} of ${errors.length} problems are listed` : '';
+  return new DomainError('import_failed', `Nothing was imported: ${what}${more}.`, { errors: listed, errorCount: errors.length });
+}
+
+/**
+ * Reads an uploaded file's bytes: UTF-8 with or without a BOM, or GB18030 (GBK), what Excel in China saves
+ * as "CSV" (see decodeText). Anything else is refused with the line and byte where reading failed.
+ */
+export function decodeCsv(bytes: Uint8Array): string {
+  // Excel's "Unicode text" is UTF-16, tab-separated: say so rather than report its NUL bytes.
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    const message = 'the file is UTF-16 text (Excel "Unicode text"), not CSV: save it as "CSV UTF-8" or "CSV"';
+    throw refusal([{ line: 1, column: null, code: 'validation_failed', message }], 0);
+  }
+  const decoded = decodeText(bytes);
+  if ('text' in decoded) return decoded.text;
+  const { encoding, byte, line } = decoded.failure;
+  const shown = [...bytes.subarray(byte, byte + 4)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
+  const message =
+    `the file is neither UTF-8 nor GB18030 (GBK) text: on line ${line}, the bytes from byte ${byte} (counted from 0 at the start of ` +
+    `the file: ${shown}) cannot be read as ${encoding}. Save it as "CSV UTF-8", or as "CSV" from Excel`;
+  throw refusal([{ line, column: null, code: 'validation_failed', message }], 0);
+}
+
+/** Charsets a client may declare: UTF-8, and GB18030 under the names of its subsets. */
+const READABLE_CHARSETS = new Set(['utf-8', 'utf8', 'gb18030', 'gbk', 'gb2312', 'cp936', 'x-gbk']);
+
+/**
+ * Lets the routes of one plugin take a CSV file as the body (`text/csv`, decoded by decodeCsv into a
+ * string); everywhere else the API stays JSON-only. The bytes tell the encoding; a declared charset other
+ * than UTF-8 or GB18030 means another one, refused with 415.
+ */
+export function acceptCsvBodies(app: FastifyInstance, bodyLimit: number): void {
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit }, (req, body, done) => {
+    const charset = /charset=([^;\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.replace(/"/g, '').toLowerCase();
+    if (charset && !READABLE_CHARSETS.has(charset)) {
+      const message = `The file must be UTF-8 or GB18030 (GBK), not ${charset}: save it as "CSV UTF-8", or as "CSV" from Excel.`;
+      return done(Object.assign(new Error(message), { statusCode: 415 }), undefined);
+    }
+    try {
+      done(null, decodeCsv(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+}
+
+/** A day written 2025-03-01, 2025/3/1, 2025.3.1 or 2025年3月1日 (as spreadsheets write days), as YYYY-MM-DD; undefined when it is none. */
+export function parseWrittenDay(raw: string): string | undefined {
+  const m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$/.exec(raw) ?? /^(\d{4})(年)(\d{1,2})月(\d{1,2})日$/.exec(raw);
+  if (!m) return undefined;
+  const day = `${m[1]}-${m[3]!.padStart(2, '0')}-${m[4]!.padStart(2, '0')}`;
+  return isCalendarDate(day) ? day : undefined;
 }
