@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { withKeyName } from '../auth/key-names.js';
@@ -15,12 +16,11 @@ import type { StatementJson } from './statement-file.js';
 /** A year of a busy fund's statement is some 20,000 lines, about 3 MiB as CSV. */
 const STATEMENT_BODY_LIMIT = 32 * 1024 * 1024;
 
-/** The file to fill in, or to compare with what the bank exports: the facts, then the table. */
-export const BANK_STATEMENT_TEMPLATE =
-  '\ufeff账号,6228480012345678901\r\n开户行,某农商银行某支行\r\n起始日期,2026-03-01\r\n截止日期,2026-03-31\r\n期初余额,0.00\r\n期末余额,131950.00\r\n' +
-  '交易日期,摘要,收入金额,支出金额,余额,对方户名,对方账号,流水号\r\n' +
-  '2026-03-01,2026年度分红 分红-2026,132000.00,,132000.00,某县肉牛养殖有限公司,6217000011112222,B202603010001\r\n' +
-  '2026-03-31,账户管理费,,50.00,131950.00,,,B202603310009\r\n';
+/**
+ * The file to fill in, or to compare with what the bank exports (docs/bank-statement-template.csv): the
+ * statement's facts, then the table. Served as it is in the repository.
+ */
+export const BANK_STATEMENT_TEMPLATE = readFileSync(new URL('../../docs/bank-statement-template.csv', import.meta.url), 'utf8');
 
 export const bankRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { bank, write } = ctx;

@@ -316,3 +316,26 @@ describe.each(backends)('bank reconciliation on $name', (backend) => {
     expect((await ok(t.call('GET', `/v1/funds/${fundId}/periods/2025-06`), 200)).closeReason).toBeNull();
   });
 });
+
+describe('the bank statement template', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp(backends[0]!);
+  });
+  afterAll(() => t.close());
+
+  it('is a statement the import takes as it is, and a control character in it is refused by line and column', async () => {
+    const template = await t.call('GET', '/v1/bank-statements/template');
+    expect(template.status).toBe(200);
+    expect(template.headers['content-type']).toMatch(/^text\/csv/);
+    expect(template.body.startsWith('\ufeff账号,')).toBe(true);
+    const { fundId } = await createPreventionFund(t, { bankAccountNumber: ACCOUNT });
+    const upload = (body: string) => t.call('POST', `/v1/funds/${fundId}/bank-statements`, { body, headers: { 'content-type': 'text/csv' } });
+    const bad = await upload(template.body.replace('账户管理费', '账户\u0007管理费'));
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toEqual([{ line: 9, column: '摘要', code: 'validation_failed', message: expect.stringContaining('control characters (U+0007') }]);
+    const imported = await upload(template.body);
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    expect(imported.body).toMatchObject({ lines: 2, newLines: 2, closingBalance: '131950.00' });
+  });
+});
