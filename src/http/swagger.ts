@@ -22,6 +22,23 @@ function pruneUnusedSchemas(transformed: Document): Document {
   return { ...document, components: { ...document.components, schemas: used } } as Document;
 }
 
+/**
+ * @fastify/swagger marks every request body required. A body schema that also takes null (`.nullish()`,
+ * as the period close, which a reconciled month sends without a body) is not: say so, or a validating proxy
+ * refuses the request that leaves it out.
+ */
+function optionalBodies(transformed: Document): Document {
+  const paths = (transformed as { paths?: Record<string, Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: { anyOf?: { type?: string }[] } }> } }>> }).paths ?? {};
+  for (const methods of Object.values(paths)) {
+    for (const operation of Object.values(methods)) {
+      const body = operation.requestBody;
+      const takesNull = Object.values(body?.content ?? {}).some((c) => c.schema?.anyOf?.some((s) => s.type === 'null'));
+      if (body && takesNull) body.required = false;
+    }
+  }
+  return transformed;
+}
+
 const tags = [
   { name: 'funds', description: 'Earmarked funds (专项基金) and their settings' },
   { name: 'accounts', description: "A fund's accounts, balances and lines" },
@@ -54,7 +71,7 @@ export async function registerSwagger(app: FastifyInstance, info: { title: strin
       security: [{ bearerAuth: [] }],
     },
     transform: describeOperation,
-    transformObject: (document) => shareResponseHeaders(pruneUnusedSchemas(jsonSchemaTransformObject(document))),
+    transformObject: (document) => shareResponseHeaders(optionalBodies(pruneUnusedSchemas(jsonSchemaTransformObject(document)))),
   });
   // The console's fonts (src/console/fonts.ts), so Chinese shows on a machine without a Chinese font.
   await app.register(swaggerUi, { routePrefix: '/docs', theme: { css: [{ filename: 'fonts.css', content: DOCS_FONT_CSS }] } });
