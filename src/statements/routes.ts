@@ -2,6 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Principal } from '../auth/roles.js';
 import type { AppContext } from '../context.js';
 import { problems } from '../http/schemas.js';
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { rows } from '../db/client.js';
+import { fundJournal } from './export.js';
 import { sendStatement } from './reply.js';
 import * as s from './schemas.js';
 import { createStatementService } from './service.js';
@@ -130,6 +134,45 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     handler: async (req, reply) => {
       const statement = await statements.generate('insurance', { policyId: req.params.policyId }, by(req.principal));
       return sendStatement(reply, statements, statement, req.query.format);
+    },
+  });
+
+  app.get('/v1/funds/:fundId/export', {
+    config: { permission: 'report' },
+    schema: {
+      operationId: 'exportFundJournal',
+      tags: ['statements'],
+      summary: "The fund's journal as plain text for hledger / ledger-cli (format=ledger) or beancount",
+      description:
+        'Every voucher of the fund up to `asOf` (today when omitted), its lines on the fund’s accounts, debits positive and credits ' +
+        'negative in CNY, accounts named by type and code (Assets:1002 …). Independent tools re-add it on their own: ' +
+        '`hledger -f export.journal balance` gives the trial balance to the fen; `bean-check export.beancount` checks the beancount file.',
+      params: s.fundParams,
+      querystring: s.exportQuery,
+      response: {
+        200: {
+          description: 'The journal, UTF-8 text',
+          content: { 'text/plain': { schema: z.string() } },
+          headers: { 'Content-Disposition': { description: 'attachment; the file name', type: 'string' } },
+        },
+        ...problems('not_found'),
+      },
+    },
+    handler: async (req, reply) => {
+      const { format, asOf = ctx.today() } = req.query;
+      // One snapshot, so that a voucher posted meanwhile is in the file whole or not at all.
+      const chunks = await ctx.database.db.transaction(
+        async (tx) => {
+          const parts: string[] = [];
+          for await (const part of fundJournal(tx, req.params.fundId, asOf, format)) parts.push(part);
+          return parts;
+        },
+        { isolationLevel: 'repeatable read', accessMode: 'read only' },
+      );
+      const [code] = await rows<{ code: string }>(ctx.database.db, sql`select code from funds where id = ${req.params.fundId}`);
+      const file = `${(code?.code ?? 'fund').replace(/[^A-Za-z0-9._-]/g, '_')}-${asOf}.${format === 'beancount' ? 'beancount' : 'journal'}`;
+      reply.type('text/plain; charset=utf-8').header('content-disposition', `attachment; filename="${file}"`);
+      return chunks.join('');
     },
   });
 

@@ -3,6 +3,7 @@ import { trialBalance } from '../funds/schemas.js';
 import { calendarDate, id, money, type ProblemCode, problems } from '../http/schemas.js';
 import { accountTypes } from '../ledger/accounts.js';
 import { PERIOD_PATTERN } from '../ledger/dates.js';
+import { exportFormats } from './export.js';
 import { statementKinds } from './service.js';
 
 export const formats = ['json', 'csv', 'pdf'] as const;
@@ -20,6 +21,10 @@ const asOf = calendarDate.optional().meta({ description: 'End of this day; today
 export const periodQuery = z.strictObject({ from, to, format });
 export const asOfQuery = z.strictObject({ asOf, format });
 export const formatQuery = z.strictObject({ format });
+export const exportQuery = z.strictObject({
+  format: z.enum(exportFormats).default('ledger').meta({ description: 'ledger (hledger, ledger-cli; default) or beancount' }),
+  asOf,
+});
 
 export const fundParams = z.object({ fundId: id });
 export const accountParams = z.object({ accountId: id });
