@@ -234,6 +234,9 @@ export function createBankService(db: Db, options: BankOptions) {
     },
 
     async listLines(filter: { fundId: string; status?: 'matched' | 'unmatched'; from?: string; to?: string; limit: number; after?: { date: string; position: number } }) {
+      // A fund that does not exist is not one without lines.
+      const [fund] = await rows<{ id: string }>(db, sql`select id from funds where id = ${filter.fundId}`);
+      if (!fund) throw notFound('Fund', filter.fundId);
       const found = await rows<LineRow & { position: number }>(
         db,
         sql`select ${lineColumns}, l.position

@@ -137,10 +137,11 @@ export function presentHouseholdStatement(s: HouseholdStatement): Presentation {
         table: {
           columns: [
             { header: '日期 Date', width: 50 },
-            { header: '基金 Fund', width: 58 },
-            { header: '类别 Category', width: 124 },
-            { header: '凭据 Reference', width: 62 },
-            ...signatureColumns(78),
+            { header: '基金 Fund', width: 56 },
+            { header: '类别 Category', width: 112 },
+            // A bank slip number such as YKT-2026-12-0001 whole: references are what an auditor traces.
+            { header: '凭据 Reference', width: 80 },
+            ...signatureColumns(72),
             { ...amount, width: 62 },
           ],
           rows: s.items.map((i) => [i.date, i.fundCode, `${i.name} ${categoryEnglish(i.category)}`, i.reference ?? '', ...signatureCells(i), i.amount]),

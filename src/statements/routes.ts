@@ -137,6 +137,26 @@ export const statementRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async
     },
   });
 
+  app.get('/v1/funds/:fundId/general-ledger', {
+    config: { permission: 'report' },
+    schema: {
+      operationId: 'getGeneralLedger',
+      tags: ['statements'],
+      summary: 'General ledger (总账) of a fund for a year: every account month by month',
+      description:
+        'Per account: the balance brought forward (上年结转), then each month’s debits and credits (本月合计), its balance with its side ' +
+        `(借/贷/平) and the year to date (本年累计); each month’s closing balance equals the trial balance at the month’s end. ${formats}`,
+      params: s.fundParams,
+      querystring: s.yearQuery,
+      response: s.statementResponses(s.generalLedgerStatement),
+    },
+    handler: async (req, reply) => {
+      const { format, year = Number(ctx.today().slice(0, 4)) } = req.query;
+      const statement = await statements.generate('general-ledger', { fundId: req.params.fundId, year }, by(req.principal));
+      return sendStatement(reply, statements, statement, format);
+    },
+  });
+
   app.get('/v1/funds/:fundId/export', {
     config: { permission: 'report' },
     schema: {

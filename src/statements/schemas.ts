@@ -298,6 +298,7 @@ export const verifyBody = z
     z.strictObject({ kind: z.literal('village'), params: z.strictObject({ villageId: id, ...periodParams }), digest }),
     z.strictObject({ kind: z.literal('notice'), params: z.strictObject({ villageId: id, ...periodParams }), digest }),
     z.strictObject({ kind: z.literal('insurance'), params: z.strictObject({ policyId: id }), digest }),
+    z.strictObject({ kind: z.literal('general-ledger'), params: z.strictObject({ fundId: id, year: z.number().int().min(1900).max(9999) }), digest }),
     z.strictObject({
       kind: z.literal('bank-reconciliation'),
       params: z.strictObject({ fundId: id, period: z.string().regex(PERIOD_PATTERN), staleDays: z.number().int().min(1).max(3650).optional() }),
@@ -313,3 +314,31 @@ export const verifyResult = z
     digest: z.string().meta({ description: 'The digest the ledger yields now' }),
   })
   .meta({ id: 'StatementVerification' });
+
+export const yearQuery = z.strictObject({
+  year: z.coerce.number().int().min(1900).max(9999).meta({ description: 'The calendar year; this year when omitted' }).optional(),
+  format,
+});
+
+const side = z.enum(['借', '贷', '平']).meta({ description: '借 debit, 贷 credit, 平 nil: the side the balance stands on' });
+export const generalLedgerStatement = z
+  .object({
+    kind: z.literal('general-ledger'),
+    fund: fundRef,
+    year: z.number().int(),
+    accounts: z.array(
+      z.object({
+        accountId: z.string(),
+        code: z.string(),
+        name: z.string(),
+        type: z.enum(accountTypes),
+        opening: z.object({ balance: money, side }).meta({ description: '上年结转: the balance brought forward from before the year' }),
+        months: z.array(
+          z.object({ month: z.string(), debit: money, credit: money, balance: money, side, yearDebit: money, yearCredit: money }),
+        ),
+      }),
+    ),
+    totals: z.array(z.object({ month: z.string(), debit: money, credit: money })),
+    ...provenance,
+  })
+  .meta({ id: 'GeneralLedger', description: '总账: per account, the balance brought forward, each month’s debits, credits and balance, and the year to date' });

@@ -7,6 +7,7 @@ import { statementDigest } from './digest.js';
 import type { Presentation, Provenance } from './document.js';
 import { presentBankReconciliation } from './bank-reconciliation.js';
 import { buildFundStatement, presentFundStatement } from './fund.js';
+import { buildGeneralLedger, presentGeneralLedger } from './general-ledger.js';
 import { buildHouseholdStatement, presentHouseholdStatement } from './household.js';
 import { buildInsuranceStatement, presentInsuranceStatement } from './insurance.js';
 import { buildLedgerStatement, presentLedgerStatement } from './ledger.js';
@@ -14,7 +15,7 @@ import { buildNoticeStatement, presentNotice } from './notice.js';
 import { buildTrialBalanceStatement, presentTrialBalance } from './trial-balance.js';
 import { buildVillageStatement, presentVillageStatement } from './village.js';
 
-export const statementKinds = ['fund', 'ledger', 'trial-balance', 'household', 'village', 'notice', 'insurance', 'bank-reconciliation'] as const;
+export const statementKinds = ['fund', 'ledger', 'trial-balance', 'household', 'village', 'notice', 'insurance', 'bank-reconciliation', 'general-ledger'] as const;
 export type StatementKind = (typeof statementKinds)[number];
 
 interface PeriodParams {
@@ -32,6 +33,7 @@ export interface StatementParams {
   notice: { villageId: string } & PeriodParams;
   insurance: { policyId: string };
   'bank-reconciliation': { fundId: string; period: string; staleDays?: number };
+  'general-ledger': { fundId: string; year: number };
 }
 
 /**
@@ -74,6 +76,10 @@ const kinds = {
   'bank-reconciliation': {
     build: (tx: Executor, p: StatementParams['bank-reconciliation'], today: string) => buildReconciliation(tx, p, today),
     present: presentBankReconciliation,
+  },
+  'general-ledger': {
+    build: (tx: Executor, p: StatementParams['general-ledger']) => buildGeneralLedger(tx, p),
+    present: presentGeneralLedger,
   },
 };
 

@@ -171,6 +171,15 @@ describe.skipIf(skipBrowserTests)('web console: statements, insurance and audit'
     await look('农户帮扶明细表', ['李四海', '防贫保赔付', 'PICC-PAY-0001', '9,000.00']);
     await page.locator('select[name=kind]').selectOption('village');
     await look('村级收益分配表', ['白云村', '本期没有分红分配到本村']);
+    await page.locator('select[name=kind]').selectOption('general-ledger');
+    await page.locator('input[name=year]').fill('2026');
+    await look('总账', [`${bank.code} ${bank.name}（上年结转`, '2026-12', '本年累计借方']);
+    await page.locator('select[name=kind]').selectOption('bank-reconciliation');
+    await page.locator('input[name=period]').fill('2026-10');
+    // Not reconciled without a statement: said in red, which look() would take for a refusal.
+    await page.getByRole('button', { name: '在页面查看' }).click();
+    await expect.poll(() => view.locator('h2').textContent()).toBe('银行存款余额调节表');
+    expect(await view.locator('.form-error').textContent()).toBe('调节不符：本基金尚未导入银行对账单。');
     await page.locator('select[name=kind]').selectOption('notice');
     await look('村级公示表', ['白云村']);
     expect(await view.textContent()).not.toContain('李四海'); // names are masked on a notice

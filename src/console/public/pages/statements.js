@@ -19,6 +19,7 @@ const KINDS = {
   village: { title: '村级收益分配表', subject: 'village', period: 'range', path: (q) => `/v1/villages/${q.villageId}/statement` },
   notice: { title: '村级公示表', subject: 'village', period: 'range', path: (q) => `/v1/villages/${q.villageId}/notice` },
   insurance: { title: '防贫保报表', subject: 'policy', period: 'none', path: (q) => `/v1/insurance-policies/${q.policyId}/statement` },
+  'general-ledger': { title: '总账', subject: 'fund', period: 'year', path: (q) => `/v1/funds/${q.fundId}/general-ledger` },
   'bank-reconciliation': { title: '银行存款余额调节表', subject: 'fund', period: 'month', path: (q) => `/v1/funds/${q.fundId}/bank-reconciliations/${q.period}` },
 };
 const FORMATS = [
@@ -65,6 +66,7 @@ export default {
     const from = dateInput({ name: 'from', value: saved.from ?? `${year}-01-01`, required: true });
     const to = dateInput({ name: 'to', value: saved.to ?? today(), required: true });
     const asOf = dateInput({ name: 'asOf', value: saved.asOf ?? today(), required: true });
+    const yearInput = h('input', { name: 'year', value: saved.year ?? today().slice(0, 4), size: 4, maxlength: 4, inputmode: 'numeric', pattern: '\\d{4}', autocomplete: 'off' });
     const month = h('input', { name: 'period', value: saved.period ?? today().slice(0, 7), size: 7, maxlength: 7, pattern: '\\d{4}-\\d{2}', placeholder: 'YYYY-MM', autocomplete: 'off' });
     const format = select('format', FORMATS, saved.format ?? 'pdf');
     if (wanted.villageId) village.value = wanted.villageId;
@@ -101,6 +103,7 @@ export default {
         range: () => [field('from', '起始日期', from), field('to', '截止日期', to)],
         day: () => [field('asOf', '截至日期', asOf)],
         month: () => [field('period', '月份', month)],
+        year: () => [field('year', '年度', yearInput)],
         none: () => [],
       }[k.period]();
       clear(
@@ -158,11 +161,12 @@ export default {
         if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month.value.trim())) throw fieldError('period', '月份格式为 YYYY-MM，例如 2026-03。');
         ids.period = month.value.trim();
       }
-      const query = k.period === 'range' ? { from: from.value, to: to.value } : k.period === 'day' ? { asOf: asOf.value } : {};
+      const query = k.period === 'range' ? { from: from.value, to: to.value } : k.period === 'day' ? { asOf: asOf.value } : k.period === 'year' ? { year: yearInput.value.trim() } : {};
+      if (k.period === 'year' && !/^\d{4}$/.test(yearInput.value.trim())) throw fieldError('year', '年度为四位数字，例如 2026。');
       if (k.period === 'range' && from.value && to.value && from.value > to.value) throw fieldError('from', '起始日期不能晚于截止日期。');
-      ctx.state.statement = { kind: kind.value, from: from.value, to: to.value, asOf: asOf.value, period: month.value, format: format.value, villageId: village.value };
+      ctx.state.statement = { kind: kind.value, from: from.value, to: to.value, asOf: asOf.value, period: month.value, year: yearInput.value, format: format.value, villageId: village.value };
       const subjectText = control.selectedOptions[0]?.textContent.split(/[\s（]/)[0] ?? '';
-      const when = k.period === 'range' ? `${from.value}至${to.value}` : k.period === 'day' ? `截至${asOf.value}` : k.period === 'month' ? ids.period : '';
+      const when = k.period === 'range' ? `${from.value}至${to.value}` : k.period === 'day' ? `截至${asOf.value}` : k.period === 'month' ? ids.period : k.period === 'year' ? `${yearInput.value.trim()}年` : '';
       return { k, kindName: kind.value, ids, query, path: k.path(Object.fromEntries(Object.entries(ids).map(([n, v]) => [n, encodeURIComponent(v)]))), name: fileName(k.title, subjectText, when) };
     }
 
@@ -209,7 +213,29 @@ function render(kind, s) {
     notice: noticeView,
     insurance: insuranceView,
     'bank-reconciliation': bankView,
+    'general-ledger': generalLedgerView,
   }[kind](s);
+}
+
+function generalLedgerView(s) {
+  return [
+    h('p', {}, `${s.fund.name}（${s.fund.code}）${s.year} 年总账`),
+    ...s.accounts.flatMap((a) => [
+      h('h3', {}, `${a.code} ${a.name}（上年结转 ${a.opening.side} ${a.opening.balance}）`),
+      table(
+        [
+          { title: '月份', value: (m) => m.month },
+          amount('本月借方', (m) => m.debit),
+          amount('本月贷方', (m) => m.credit),
+          { title: '方向', value: (m) => m.side },
+          amount('余额（元）', (m) => m.balance),
+          amount('本年累计借方', (m) => m.yearDebit),
+          amount('本年累计贷方', (m) => m.yearCredit),
+        ],
+        a.months,
+      ),
+    ]),
+  ];
 }
 
 function bankView(s) {
@@ -431,6 +457,7 @@ function footer(c, s) {
   if (c.k.period === 'range') Object.assign(params, { from: s.period.from, to: s.period.to });
   if (c.k.period === 'day') params.asOf = s.asOf;
   if (c.k.period === 'month') params.staleDays = s.staleDays;
+  if (c.k.period === 'year') params.year = s.year;
   const digest = h('input', { name: 'digest', autocomplete: 'off', spellcheck: false, size: 66, placeholder: '64 位十六进制' });
   const result = h('div', { role: 'status' });
   const form = h(
