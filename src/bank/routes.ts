@@ -17,10 +17,10 @@ import type { StatementJson } from './statement-file.js';
 const STATEMENT_BODY_LIMIT = 32 * 1024 * 1024;
 
 /**
- * The file to fill in, or to compare with what the bank exports (docs/bank-statement-template.csv): the
+ * The file to fill in, or to compare with what the bank exports (src/bank/statement-template.csv): the
  * statement's facts, then the table. Served as it is in the repository.
  */
-export const BANK_STATEMENT_TEMPLATE = readFileSync(new URL('../../docs/bank-statement-template.csv', import.meta.url), 'utf8');
+export const BANK_STATEMENT_TEMPLATE = readFileSync(new URL('./statement-template.csv', import.meta.url), 'utf8');
 
 export const bankRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { bank, write } = ctx;
