@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { withKeyName } from '../auth/key-names.js';
 import type { AppContext } from '../context.js';
 import { DomainError } from '../errors.js';
-import { acceptCsvBodies } from '../http/csv.js';
+import { acceptCsvBodies, csvTemplateResponse, sendCsvTemplate } from '../http/csv.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
 import { idempotencyHeaders, problems } from '../http/schemas.js';
 import { sendStatement } from '../statements/reply.js';
@@ -66,20 +66,9 @@ export const bankRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app
       tags: ['bank'],
       summary: 'A bank statement CSV as the import reads it: the facts, then the table with Chinese headers',
       querystring: z.strictObject({}),
-      response: {
-        200: {
-          description: 'The template',
-          content: { 'text/csv': { schema: z.string() } },
-          headers: { 'Content-Disposition': { description: 'attachment; the file name', type: 'string' } },
-        },
-      },
+      response: csvTemplateResponse,
     },
-    handler: async (_req, reply) => {
-      reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="bank-statement-template.csv"; filename*=UTF-8''${encodeURIComponent('银行对账单模板.csv')}`);
-      return BANK_STATEMENT_TEMPLATE;
-    },
+    handler: async (_req, reply) => sendCsvTemplate(reply, 'bank-statement-template.csv', '银行对账单模板.csv', BANK_STATEMENT_TEMPLATE),
   });
 
   app.get('/v1/funds/:fundId/bank-statement-lines', {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { idempotencyHeaders, problems } from '../http/schemas.js';
 import { checkCharacter } from './id-numbers.js';
-import { acceptCsvBodies } from '../http/csv.js';
+import { acceptCsvBodies, csvTemplateResponse, sendCsvTemplate } from '../http/csv.js';
 import { createHouseholdImporter } from './import.js';
 
 /** A roster of 100,000 households is about 12 MiB; this leaves room for long names and reasons. */
@@ -54,20 +54,9 @@ export const householdImportRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> =
       description:
         'Every column the import reads, named in Chinese, and one example row of a made-up household to overwrite. ' +
         'UTF-8 with a byte-order mark, so that Excel opens it as it should.',
-      response: {
-        200: {
-          description: 'The template',
-          content: { 'text/csv': { schema: z.string() } },
-          headers: { 'Content-Disposition': { description: 'attachment; the file name', type: 'string' } },
-        },
-      },
+      response: csvTemplateResponse,
     },
-    handler: async (_req, reply) => {
-      reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="households-template.csv"; filename*=UTF-8''${encodeURIComponent('农户导入模板.csv')}`);
-      return IMPORT_TEMPLATE;
-    },
+    handler: async (_req, reply) => sendCsvTemplate(reply, 'households-template.csv', '农户导入模板.csv', IMPORT_TEMPLATE),
   });
 
   app.post('/v1/households/import', {

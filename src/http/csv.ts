@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
 import { DomainError, type ErrorCode } from '../errors.js';
 import { isCalendarDate } from '../ledger/dates.js';
 
@@ -236,4 +237,19 @@ export function parseWrittenDay(raw: string): string | undefined {
   if (!m) return undefined;
   const day = `${m[1]}-${m[3]!.padStart(2, '0')}-${m[4]!.padStart(2, '0')}`;
   return isCalendarDate(day) ? day : undefined;
+}
+
+/** The answer of a route that hands out a CSV file to fill in (a template), as the document states it. */
+export const csvTemplateResponse = {
+  200: {
+    description: 'The template',
+    content: { 'text/csv': { schema: z.string() } },
+    headers: { 'Content-Disposition': { description: 'attachment; the file name', type: 'string' } },
+  },
+};
+
+/** Sends `text` as a CSV download named `fileName` (ASCII) and, for browsers that read it, `localName`. */
+export function sendCsvTemplate(reply: FastifyReply, fileName: string, localName: string, text: string): string {
+  reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"; filename*=UTF-8''${encodeURIComponent(localName)}`);
+  return text;
 }
