@@ -35,6 +35,7 @@ import { registerSwagger } from './http/swagger.js';
 import { today } from './ledger/dates.js';
 import { statementRoutes } from './statements/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
+import { voucherRoutes } from './vouchers/routes.js';
 
 export interface BuildOptions {
   config: Config;
@@ -110,6 +111,7 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   await app.register(healthRoutes, { database });
   await app.register(fundRoutes, { ctx });
   await app.register(transactionRoutes, { ctx });
+  await app.register(voucherRoutes, { ctx });
   await app.register(householdRoutes, { ctx });
   await app.register(householdImportRoutes, { ctx });
   await app.register(industriesRoutes, { ctx });

@@ -42,6 +42,13 @@ export const errorCodes = {
   not_reconciled: 409,
   // Bank reconciliation.
   bank_account_missing: 422,
+  // Vouchers: review (制单 → 审核) and source documents.
+  approver_is_preparer: 409,
+  not_preparer: 403,
+  review_required: 409,
+  voucher_changed: 409,
+  attachment_type_not_allowed: 415,
+  attachment_too_large: 413,
   database_unavailable: 503,
   database_timeout: 503,
 } as const;

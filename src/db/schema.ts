@@ -40,6 +40,8 @@ export const funds = pgTable('funds', {
   /** The fund's own bank account (专户): a bank statement imported for the fund must be of this account. */
   bankAccountNumber: text('bank_account_number'),
   bankName: text('bank_name'),
+  /** Hand-posted vouchers are drafted and reviewed by another key (POST /v1/vouchers), never posted directly. */
+  manualVouchersNeedReview: boolean('manual_vouchers_need_review').notNull().default(false),
   createdAt: createdAt(),
 });
 
@@ -549,6 +551,8 @@ export const fundChains = pgTable('fund_chains', {
     .references(() => funds.id),
   length: bigint('length', { mode: 'number' }).notNull(),
   headHash: text('head_hash').notNull(),
+  /** The last voucher number given in each month ("2026-11": 7): read under the head's lock, so numbers never repeat or skip. */
+  monthNumbers: jsonb('month_numbers').$type<Record<string, number>>().notNull().default({}),
 });
 
 /**
@@ -626,3 +630,4 @@ export const periodBalances = pgTable(
 );
 
 export * from './bank-schema.js';
+export * from './voucher-schema.js';

@@ -18,6 +18,9 @@ export const fund = z
     township: z.string().nullable().meta({ description: 'The township keeping the fund; null for a county fund' }),
     bankAccountNumber: z.string().nullable().meta({ description: "The fund's own bank account (专户); bank statements imported for the fund are of it" }),
     bankName: z.string().nullable(),
+    manualVouchersNeedReview: z.boolean().meta({
+      description: 'When true, hand-posted vouchers are drafted (POST /v1/vouchers) and posted when another key approves them; POST /v1/transactions is refused',
+    }),
     createdAt: z.string(),
   })
   .meta({ id: 'Fund' });
@@ -29,6 +32,10 @@ const bankAccountNumber = z
   .pipe(z.string().regex(/^[0-9A-Za-z]{6,40}$/, { error: 'a bank account number is 6 to 40 digits or letters (spaces and dashes are dropped)' }))
   .meta({ description: "The fund's own bank account (专户) number; spaces and dashes are dropped", examples: ['6228 4800 1234 5678 901'] });
 const bankName = text(200).meta({ examples: ['某农商银行某支行'] });
+
+const manualVouchersNeedReview = z.boolean().meta({
+  description: 'Hand-posted vouchers need review by another key (制单 → 审核 → 记账, 会计基础工作规范): drafted with POST /v1/vouchers, never posted directly. Default false.',
+});
 
 const township = text(100).meta({
   description: 'The township keeping the fund (村账乡管): its scoped keys reach the fund. Leave out for a county fund.',
@@ -57,6 +64,7 @@ export const createFundBody = z
     township: township.optional(),
     bankAccountNumber: bankAccountNumber.optional(),
     bankName: bankName.optional(),
+    manualVouchersNeedReview: manualVouchersNeedReview.optional(),
   })
   .refine((f) => !f.template || f.allowedCategories, {
     error: 'a fund opened from a template declares allowedCategories, the payments it may make',
@@ -74,6 +82,7 @@ export const updateFundBody = z
     township: township.nullable().optional().meta({ description: 'Move the fund to another township, or null to make it a county fund' }),
     bankAccountNumber: bankAccountNumber.nullable().optional(),
     bankName: bankName.nullable().optional(),
+    manualVouchersNeedReview: manualVouchersNeedReview.optional(),
   })
   .refine((f) => Object.keys(f).length > 0, { error: 'name at least one field to change' })
   .meta({ minProperties: 1 });

@@ -20,10 +20,11 @@ export interface FundInput {
   township?: string;
   bankAccountNumber?: string;
   bankName?: string;
+  manualVouchersNeedReview?: boolean;
 }
 
 export type FundChanges = Partial<
-  Pick<FundInput, 'name' | 'purpose' | 'allowedCategories' | 'yearlyCaps'> & { township: string | null; bankAccountNumber: string | null; bankName: string | null }
+  Pick<FundInput, 'name' | 'purpose' | 'allowedCategories' | 'yearlyCaps' | 'manualVouchersNeedReview'> & { township: string | null; bankAccountNumber: string | null; bankName: string | null }
 >;
 
 export interface AccountInput {

@@ -187,6 +187,14 @@ const extensions: Partial<Record<ProblemCode, z.ZodRawShape>> = {
   period_not_ended: { period: z.string(), today: z.string() },
   not_reconciled: { period: z.string(), reasons: z.array(z.string()) },
   bank_account_missing: { fundId: z.string() },
+  approver_is_preparer: { preparedBy: z.string() },
+  review_required: {
+    fundIds: z.array(z.string()),
+    draftAt: z.literal('/v1/vouchers').meta({ description: 'Where to draft the voucher instead, for another key to review and post' }),
+  },
+  voucher_changed: { version: z.number().int().meta({ description: 'The draft’s version now' }) },
+  attachment_type_not_allowed: { allowed: z.array(z.string()) },
+  attachment_too_large: { limit: z.number().int().meta({ description: 'The largest file accepted, in bytes (LEDGER_ATTACHMENT_MAX_BYTES)' }) },
 };
 
 const pascal = (code: string) => code.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());

@@ -12,7 +12,7 @@ import { DomainError, notFound } from '../errors.js';
  * outside its scope. Lists are narrowed by the services themselves (see src/auth/reach.ts).
  */
 
-type Kind = 'fund' | 'account' | 'transaction' | 'village' | 'household' | 'industry' | 'dividend' | 'disbursement' | 'batch' | 'policy' | 'claim' | 'bankLine';
+type Kind = 'fund' | 'account' | 'transaction' | 'village' | 'household' | 'industry' | 'dividend' | 'disbursement' | 'batch' | 'policy' | 'claim' | 'bankLine' | 'voucher' | 'attachment';
 
 const reachable: Record<Kind, (reach: Reach, values: string[]) => SQL> = {
   fund: (r, v) => sql`select id from funds where id in ${ids(v)} and ${fundInReach(r, sql`id`)}`,
@@ -27,6 +27,9 @@ const reachable: Record<Kind, (reach: Reach, values: string[]) => SQL> = {
   batch: (r, v) => sql`select id from disbursement_batches where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
   policy: (r, v) => sql`select id from insurance_policies where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
   bankLine: (r, v) => sql`select id from bank_statement_lines where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
+  voucher: (r, v) =>
+    sql`select d.id from voucher_drafts d where d.id in ${ids(v)} and not exists (select 1 from unnest(d.fund_ids) f(id) where not ${fundInReach(r, sql`f.id`)})`,
+  attachment: (r, v) => sql`select id from attachments where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
   claim: (r, v) =>
     sql`select c.id from insurance_claims c join insurance_policies p on p.id = c.policy_id where c.id in ${ids(v)} and ${fundInReach(r, sql`p.fund_id`)}`,
 };
@@ -45,6 +48,8 @@ export const pathParameters: Record<string, { kind: Kind; label: string } | null
   policyId: { kind: 'policy', label: 'Insurance policy' },
   claimId: { kind: 'claim', label: 'Insurance claim' },
   lineId: { kind: 'bankLine', label: 'Bank statement line' },
+  voucherId: { kind: 'voucher', label: 'Voucher draft' },
+  attachmentId: { kind: 'attachment', label: 'Attachment' },
   // Not in anyone's scope: a month, and API keys (admins only, who reach everything).
   period: null,
   keyId: null,

@@ -43,6 +43,7 @@ const tags = [
   { name: 'funds', description: 'Earmarked funds (专项基金) and their settings' },
   { name: 'accounts', description: "A fund's accounts, balances and lines" },
   { name: 'transactions', description: 'Vouchers (凭证): balanced postings and their reversals' },
+  { name: 'vouchers', description: 'Vouchers reviewed before posting (制单 → 审核 → 记账), their print (记账凭证, monthly binding) and source documents (原始凭证)' },
   { name: 'income', description: 'Donations and fiscal transfers received' },
   { name: 'periods', description: 'Accounting months: closing, reopening, and verifying a fund’s books' },
   { name: 'bank', description: 'Bank reconciliation (银行对账): the bank’s statements of a fund’s account, matched to the books, and the monthly 余额调节表' },

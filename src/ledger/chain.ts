@@ -3,6 +3,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type Executor, preparedRows, rows, type Tx } from '../db/client.js';
 import { canonicalMoney } from './money.js';
 import { getTransactions, type PostedTransaction } from './queries.js';
+import { type FundVoucherNumber, numberInFunds, voucherNumberPart } from './voucher-numbers.js';
 
 /**
  * The tamper-evident journal: each fund has a hash chain over its transactions in posting order. A
@@ -34,6 +35,8 @@ export interface ChainHead {
   fundId: string;
   length: number;
   headHash: string;
+  /** The last voucher number given in each month of the fund (voucher-numbers.ts). */
+  monthNumbers: Record<string, number>;
 }
 
 export interface ChainLink {
@@ -69,9 +72,9 @@ export const linkHash = (fundId: string, position: number, previousHash: string,
   createHash('sha256').update(canonicalContent(fundId, position, previousHash, t), 'utf8').digest('hex');
 
 async function selectHeads(tx: Tx, fundIds: string[]): Promise<ChainHead[]> {
-  const found = await rows<{ fund_id: string; length: string | number; head_hash: string }>(
+  const found = await rows<HeadRow>(
     tx,
-    sql`select fund_id, length, head_hash from fund_chains
+    sql`select fund_id, length, head_hash, month_numbers from fund_chains
          where fund_id in (${sql.join(
            fundIds.map((id) => sql`${id}::uuid`),
            sql`, `,
@@ -79,8 +82,17 @@ async function selectHeads(tx: Tx, fundIds: string[]): Promise<ChainHead[]> {
          order by fund_id
          for update`,
   );
-  return found.map((h) => ({ fundId: h.fund_id, length: Number(h.length), headHash: h.head_hash }));
+  return found.map(readHead);
 }
+
+interface HeadRow {
+  fund_id: string;
+  length: string | number;
+  head_hash: string;
+  month_numbers: Record<string, number>;
+}
+
+const readHead = (h: HeadRow): ChainHead => ({ fundId: h.fund_id, length: Number(h.length), headHash: h.head_hash, monthNumbers: h.month_numbers });
 
 /**
  * Locks the chain heads of these funds, in fund-id order, creating a head on a fund's first posting.
@@ -101,7 +113,7 @@ export async function lockChains(tx: Tx, fundIds: string[], pending: string[] = 
 
 /** What `headsAndNumbers` returns, as the database sends it. */
 export interface HeadsAndNumbersRow {
-  heads: { fund_id: string; length: string | number; head_hash: string }[];
+  heads: HeadRow[];
   numbers: string[] | null;
   created_at: string;
 }
@@ -120,7 +132,7 @@ export const headsAndNumbers = (count: number, expected: SQL): SQL =>
       to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at`;
 
 export const readHeadsAndNumbers = (row: HeadsAndNumbersRow) => ({
-  heads: new Map(row.heads.map((h): [string, ChainHead] => [h.fund_id, { fundId: h.fund_id, length: Number(h.length), headHash: h.head_hash }])),
+  heads: new Map(row.heads.map((h): [string, ChainHead] => [h.fund_id, readHead(h)])),
   numbers: row.numbers?.map(Number) ?? null,
   createdAt: row.created_at,
 });
@@ -132,7 +144,7 @@ export async function lockChainsAndNumber(tx: Tx, fundIds: string[], count: numb
     const [found] = await preparedRows<HeadsAndNumbersRow>(
       tx,
       'chain_heads_numbers',
-      sql`with h as (select fund_id, length, head_hash from fund_chains where fund_id = any(${sql.param(ids)}::uuid[]) order by fund_id for update)
+      sql`with h as (select fund_id, length, head_hash, month_numbers from fund_chains where fund_id = any(${sql.param(ids)}::uuid[]) order by fund_id for update)
           select ${headsAndNumbers(count, sql`${ids.length}::int`)}`,
     );
     const read = readHeadsAndNumbers(found!);
@@ -151,11 +163,15 @@ export async function lockChainsAndNumber(tx: Tx, fundIds: string[], count: numb
 async function startChain(tx: Tx, fundId: string, pending: string[]): Promise<void> {
   const created = await rows<{ fund_id: string }>(
     tx,
-    sql`insert into fund_chains (fund_id, length, head_hash) values (${fundId}, 0, ${GENESIS_HASH})
+    // A fund with vouchers from before chains starts its month counters where their numbers end.
+    sql`insert into fund_chains (fund_id, length, head_hash, month_numbers)
+        values (${fundId}, 0, ${GENESIS_HASH},
+                coalesce((select jsonb_object_agg(period, last) from (select period, max(number) as last from voucher_numbers
+                                                                      where fund_id = ${fundId} group by period) m), '{}'::jsonb))
         on conflict (fund_id) do nothing returning fund_id`,
   );
   if (!created.length) return;
-  let head: ChainHead = { fundId, length: 0, headHash: GENESIS_HASH };
+  let head: ChainHead = { fundId, length: 0, headHash: GENESIS_HASH, monthNumbers: {} };
   let after = 0;
   for (;;) {
     const earlier = await rows<{ id: string; seq: string | number }>(
@@ -186,7 +202,7 @@ async function appendLinks(tx: Tx, head: ChainHead, list: PostedTransaction[]): 
   }
   await insertLinks(tx, links);
   await tx.execute(sql`update fund_chains set length = ${length}, head_hash = ${headHash} where fund_id = ${head.fundId}`);
-  return { fundId: head.fundId, length, headHash };
+  return { ...head, length, headHash };
 }
 
 async function insertLinks(tx: Tx, links: ChainLink[]): Promise<void> {
@@ -199,12 +215,27 @@ async function insertLinks(tx: Tx, links: ChainLink[]): Promise<void> {
     )}`);
 }
 
+/** The voucher numbers within fund and month of just-posted transactions, from their locked heads' counters. */
+export const numberPostings = (locked: Map<string, ChainHead>, posted: readonly PostedTransaction[]): Map<string, FundVoucherNumber[]> =>
+  numberInFunds(new Map([...locked].map(([fundId, head]) => [fundId, { ...head.monthNumbers }])), posted);
+
 /**
  * The links of just-posted transactions, in posting order, onto the chain of every fund each touches
- * (their heads locked), as the parts of a WITH list: the links inserted and the heads moved.
+ * (their heads locked), as the parts of a WITH list: the links inserted, the voucher numbers within fund
+ * and month (`numbers`, from numberPostings on the same heads) and the heads moved.
  */
-export function linkParts(locked: Map<string, ChainHead>, posted: readonly PostedTransaction[]): SQL[] {
-  const heads = new Map([...locked].map(([fundId, head]) => [fundId, { ...head }]));
+export function linkParts(
+  locked: Map<string, ChainHead>,
+  posted: readonly PostedTransaction[],
+  numbers: Map<string, FundVoucherNumber[]> = numberPostings(locked, posted),
+): SQL[] {
+  const heads = new Map([...locked].map(([fundId, head]) => [fundId, { ...head, monthNumbers: { ...head.monthNumbers } }]));
+  for (const list of numbers.values()) {
+    for (const n of list) {
+      const months = heads.get(n.fundId)!.monthNumbers;
+      months[n.period] = Math.max(months[n.period] ?? 0, n.number);
+    }
+  }
   const links: ChainLink[] = [];
   for (const t of posted) {
     for (const fundId of [...new Set(t.lines.map((l) => l.fundId))].sort()) {
@@ -223,10 +254,12 @@ export function linkParts(locked: Map<string, ChainHead>, posted: readonly Poste
           select * from unnest(${sql.param(links.map((l) => l.fundId))}::uuid[], ${sql.param(links.map((l) => l.position))}::bigint[],
                                ${sql.param(links.map((l) => l.transactionId))}::uuid[], ${sql.param(links.map((l) => l.previousHash))}::text[],
                                ${sql.param(links.map((l) => l.hash))}::text[]))`,
+    voucherNumberPart(numbers),
     sql`chain_heads as (
-          update fund_chains c set length = v.length, head_hash = v.head_hash
+          update fund_chains c set length = v.length, head_hash = v.head_hash, month_numbers = v.month_numbers
             from unnest(${sql.param(moved.map((h) => h.fundId))}::uuid[], ${sql.param(moved.map((h) => h.length))}::bigint[],
-                        ${sql.param(moved.map((h) => h.headHash))}::text[]) as v(fund_id, length, head_hash)
+                        ${sql.param(moved.map((h) => h.headHash))}::text[], ${sql.param(moved.map((h) => JSON.stringify(h.monthNumbers)))}::jsonb[])
+                 as v(fund_id, length, head_hash, month_numbers)
            where c.fund_id = v.fund_id)`,
   ];
 }

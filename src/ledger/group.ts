@@ -3,7 +3,7 @@ import { type Database, type Db, preparedRows, rows, type Tx } from '../db/clien
 import type { auditLog } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import type { EventInput } from '../events/outbox.js';
-import { type HeadsAndNumbersRow, headsAndNumbers, linkParts, lockChainsAndNumber, readHeadsAndNumbers } from './chain.js';
+import { type HeadsAndNumbersRow, headsAndNumbers, linkParts, lockChainsAndNumber, numberPostings, readHeadsAndNumbers } from './chain.js';
 import { finishPostings, openPostings } from './commit.js';
 import { periodRefusal, refuseClosedPeriods } from './periods.js';
 import type { PostedTransaction } from './queries.js';
@@ -296,14 +296,16 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
     // Numbers left over by refusals and replays are gaps, as a refused posting's always was.
     const used = numbers!.slice(0, decided.length);
     const posted = postedFrom(decided.map((d) => d.posting), used, createdAt);
+    const fundNumbers = numberPostings(heads, posted);
     const events: EventInput[] = [];
     posted.forEach((p, j) => {
       const { index } = decided[j]!;
-      const answer = orders[index]!.present?.(p) ?? p;
+      const numbered = { ...p, voucherNumbers: fundNumbers.get(p.id)! };
+      const answer = orders[index]!.present?.(numbered) ?? numbered;
       results[index] = { ok: true, outcome: { answer, status: entries[index]!.job.status, replayed: false } };
       events.push(...postedEvents(p));
     });
-    const parts = [...postingParts(decided.map((d) => d.posting), used), ...linkParts(heads, posted)];
+    const parts = [...postingParts(decided.map((d) => d.posting), used), ...linkParts(heads, posted, fundNumbers)];
     const written = writeGroup(tx, parts, entries, results as Result[], replays, events, refuseClosedPeriods(posted));
     sent?.();
     await written.catch((error) => {
@@ -371,7 +373,7 @@ export function createPostingGroups(db: Db, pipelined?: Database['pipelined']) {
             orders
               ? sql`, held as (${lockedAccountsQuery(lock)}),
                   -- h reads held, so the accounts are locked before the heads
-                  h as (select fund_id, length, head_hash from fund_chains
+                  h as (select fund_id, length, head_hash, month_numbers from fund_chains
                          where fund_id in (select fund_id from held) order by fund_id for update)
                   select (select coalesce(json_agg(json_build_object('owner', owner, 'key', key)), '[]'::json) from claimed) as claimed,
                          (select coalesce(json_agg(held order by id), '[]'::json) from held) as accounts,

@@ -63,6 +63,8 @@ export interface LockedAccount {
   no_overdraft: boolean;
   balance: string;
   fund_status: string;
+  /** The fund's manualVouchersNeedReview: hand-posted vouchers go through a draft and another key's review. */
+  fund_review: boolean;
 }
 
 /** An account as a posting decides against it: its locked row and its running balance in this database transaction. */
@@ -80,12 +82,15 @@ export const holdAccounts = (locked: readonly LockedAccount[]): Map<string, Held
  * Account rows (with their fund's status) locked in ascending id order: the one lock order of the
  * ledger. A query, to run alone (lockAccounts) or as a WITH part of a larger statement; figures as text.
  */
-export const lockedAccountsQuery = (accountIds: readonly string[]): SQL =>
-  sql`select a.id, a.code, a.role, a.fund_id, a.type, a.no_overdraft, a.balance::text as balance, f.status as fund_status
+export const lockedAccountsQuery = (accountIds: readonly string[]): SQL => sql`${accountsQuery(accountIds)} for update of a`;
+
+/** The same rows unlocked: what a draft is checked against (it takes no lock until it posts). */
+export const accountsQuery = (accountIds: readonly string[]): SQL =>
+  sql`select a.id, a.code, a.role, a.fund_id, a.type, a.no_overdraft, a.balance::text as balance, f.status as fund_status,
+             f.manual_vouchers_need_review as fund_review
         from accounts a join funds f on f.id = a.fund_id
        where a.id = any(${sql.param([...accountIds])}::uuid[])
-       order by a.id
-         for update of a`;
+       order by a.id`;
 
 export async function lockAccounts(tx: Tx, accountIds: readonly string[]): Promise<LockedAccount[]> {
   if (!accountIds.length) return [];

@@ -5,6 +5,7 @@ import { type Executor, rows } from '../db/client.js';
 import { type AccountType, balanceFrom, type Direction, normalSide } from './accounts.js';
 import { addDays, periodOf } from './dates.js';
 import { formatMoney, Money, sum } from './money.js';
+import { type FundVoucherNumber, voucherLabel } from './voucher-numbers.js';
 
 export interface PostedLine {
   lineNo: number;
@@ -28,7 +29,12 @@ export interface PostedTransaction {
   createdBy: string;
   createdAt: string;
   lines: PostedLine[];
+  /** Its number within each fund it touches and the month of its date (记-2026-11-0007); given when it is linked, so a posting's own answer from an operation has none yet. */
+  voucherNumbers?: FundVoucherNumber[];
 }
+
+/** A transaction as the journal holds it: numbered within its funds and months. */
+export type JournalTransaction = PostedTransaction & { voucherNumbers: FundVoucherNumber[] };
 
 const iso = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -43,12 +49,15 @@ interface TransactionRow {
   reversal_reason: string | null;
   created_by: string;
   created_at: string;
+  voucher_numbers: { fund_id: string; period: string; number: number }[];
 }
 
 const transactionColumns = sql`t.id, t.seq, t.date, t.description, t.reference, t.reverses_transaction_id,
-  r.id as reversed_by, t.reversal_reason, t.created_by, ${iso(sql`t.created_at`)} as created_at`;
+  r.id as reversed_by, t.reversal_reason, t.created_by, ${iso(sql`t.created_at`)} as created_at,
+  (select coalesce(json_agg(json_build_object('fund_id', n.fund_id, 'period', n.period, 'number', n.number) order by n.fund_id), '[]'::json)
+     from voucher_numbers n where n.transaction_id = t.id) as voucher_numbers`;
 
-async function withLines(executor: Executor, found: TransactionRow[]): Promise<PostedTransaction[]> {
+async function withLines(executor: Executor, found: TransactionRow[]): Promise<JournalTransaction[]> {
   if (!found.length) return [];
   const lines = await rows<{
     transaction_id: string;
@@ -95,10 +104,11 @@ async function withLines(executor: Executor, found: TransactionRow[]): Promise<P
     createdBy: t.created_by,
     createdAt: t.created_at,
     lines: byTransaction.get(t.id) ?? [],
+    voucherNumbers: t.voucher_numbers.map((n) => ({ fundId: n.fund_id, period: n.period, number: n.number, label: voucherLabel(n.period, n.number) })),
   }));
 }
 
-export async function getTransaction(executor: Executor, id: string): Promise<PostedTransaction | undefined> {
+export async function getTransaction(executor: Executor, id: string): Promise<JournalTransaction | undefined> {
   const found = await rows<TransactionRow>(
     executor,
     sql`select ${transactionColumns}
@@ -109,7 +119,7 @@ export async function getTransaction(executor: Executor, id: string): Promise<Po
 }
 
 /** Several transactions by id, with their lines, in posting order; ids not found are left out. */
-export async function getTransactions(executor: Executor, ids: string[]): Promise<PostedTransaction[]> {
+export async function getTransactions(executor: Executor, ids: string[]): Promise<JournalTransaction[]> {
   if (!ids.length) return [];
   const found = await rows<TransactionRow>(
     executor,
@@ -136,7 +146,7 @@ export interface TransactionFilter {
 }
 
 /** Transactions in posting order. */
-export async function listTransactions(executor: Executor, filter: TransactionFilter): Promise<PostedTransaction[]> {
+export async function listTransactions(executor: Executor, filter: TransactionFilter): Promise<JournalTransaction[]> {
   const conditions: SQL[] = [sql`true`];
   if (filter.after !== undefined) conditions.push(sql`t.seq > ${filter.after}`);
   if (filter.from) conditions.push(sql`t.date >= ${filter.from}`);

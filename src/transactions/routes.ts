@@ -5,6 +5,7 @@ import { notFound } from '../errors.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
 import { idempotencyHeaders, postingCodes, problems } from '../http/schemas.js';
 import { getTransaction, listTransactions } from '../ledger/queries.js';
+import { withVoucherNumbers } from '../ledger/voucher-numbers.js';
 import * as s from './schemas.js';
 import { createTransactionService } from './service.js';
 
@@ -20,7 +21,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       summary: 'Post a balanced transaction (凭证)',
       headers: idempotencyHeaders,
       body: s.createTransactionBody,
-      response: { 201: s.transaction, ...problems('unknown_account', 'unbalanced_transaction', 'date_in_future', 'reserved_for_operations', ...postingCodes) },
+      response: { 201: s.transaction, ...problems('unknown_account', 'unbalanced_transaction', 'date_in_future', 'reserved_for_operations', 'review_required', ...postingCodes) },
     },
     handler: (req, reply) => ctx.write(req, reply, 201, transactions.post(req.body, req.principal)),
   });
@@ -74,7 +75,8 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       body: s.reversalBody,
       response: { 201: s.transaction, ...problems('already_reversed', 'reversal_not_reversible', 'date_in_future', 'reserved_for_operations', ...postingCodes) },
     },
-    handler: (req, reply) =>
-      ctx.write(req, reply, 201, (tx) => transactions.reverse(tx, req.params.transactionId, req.body, req.principal.id)),
+    handler: async (req, reply) =>
+      // Numbered within fund and month when linked, at the end of the write: read once it has committed.
+      withVoucherNumbers(db, await ctx.write(req, reply, 201, (tx) => transactions.reverse(tx, req.params.transactionId, req.body, req.principal.id))),
   });
 };

@@ -23,6 +23,15 @@ export const createTransactionBody = z.strictObject({
     .max(MAX_API_LINES, { error: `at most ${MAX_API_LINES} lines` }),
 });
 
+export const voucherNumber = z
+  .object({
+    fundId: z.string(),
+    period: z.string().meta({ description: 'YYYY-MM of the voucher date' }),
+    number: z.number().int().meta({ description: '1, 2, 3… within the fund and month, without gaps' }),
+    label: z.string().meta({ description: 'As printed and filed', examples: ['记-2026-11-0007'] }),
+  })
+  .meta({ id: 'VoucherNumber' });
+
 export const transaction = z
   .object({
     id: z.string(),
@@ -47,6 +56,7 @@ export const transaction = z
         balanceAfter: money,
       }),
     ),
+    voucherNumbers: z.array(voucherNumber).meta({ description: 'Its number within each fund it touches and the month of its date (凭证号 记-YYYY-MM-NNNN)' }),
   })
   .meta({ id: 'Transaction' });
 

@@ -17,6 +17,19 @@ export function createTransactionService(options: { today(): string }) {
   const context = (actor: string) => ({ actor, today: options.today() });
 
   // Checked by postTransaction under the account locks, in the statement that takes them.
+  function assertPostedDirectly(accounts: readonly LockedAccount[]) {
+    const reviewed = [...new Set(accounts.filter((a) => a.fund_review).map((a) => a.fund_id))];
+    if (reviewed.length) {
+      throw new DomainError(
+        'review_required',
+        `Fund ${reviewed.join(', ')} requires review of hand-posted vouchers (manualVouchersNeedReview): draft it with POST /v1/vouchers, ` +
+          'and another key with the approver role approves and posts it.',
+        { fundIds: reviewed, draftAt: '/v1/vouchers' },
+      );
+    }
+    assertManualAccounts(accounts);
+  }
+
   function assertManualAccounts(accounts: readonly LockedAccount[]) {
     const found = accounts.filter((a) => a.role !== null && a.role !== 'bank');
     if (found.length) {
@@ -52,12 +65,14 @@ export function createTransactionService(options: { today(): string }) {
   }
 
   return {
+    assertManualAccounts,
+
     /** A hand-posted voucher, decided and written with its posting group (src/ledger/group.ts). */
     post(input: PostingInput, actor: { id: string; name: string }): PostingOrder {
       return {
         posting: input,
         context: context(actor.id),
-        options: { checkAccounts: assertManualAccounts },
+        options: { checkAccounts: assertPostedDirectly },
         present: (posted) => ({ ...posted, createdByName: actor.name }),
       };
     },

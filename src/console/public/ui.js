@@ -82,6 +82,12 @@ const PLAIN = {
   not_reconciled: '银行对账不符',
   bank_account_missing: '基金未登记银行专户账号',
   import_failed: '文件未导入',
+  approver_is_preparer: '审核人不能是制单人（须由另一人审核）',
+  not_preparer: '只有制单人可以修改或撤回凭证',
+  review_required: '本基金的手工凭证须先制单、再由他人审核后记账',
+  voucher_changed: '凭证已被修改，请刷新后重新审核',
+  attachment_type_not_allowed: '附件只能是 PDF、JPEG 或 PNG 文件',
+  attachment_too_large: '附件过大',
 };
 
 /** Why a month's bank reconciliation does not agree (the API's `reasons`), in Chinese. */

@@ -1,0 +1,128 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppContext } from '../context.js';
+import type { Executor } from '../db/client.js';
+import { decodeCursor, page, toPage } from '../http/pagination.js';
+import { idempotencyHeaders, postingCodes, problems } from '../http/schemas.js';
+import { readVoucherNumbers } from '../ledger/voucher-numbers.js';
+import { createTransactionService } from '../transactions/service.js';
+import { createDraftService, type VoucherDraft } from './drafts.js';
+import * as s from './schemas.js';
+
+const draftChecks = ['unknown_account', 'unbalanced_transaction', 'date_in_future', 'reserved_for_operations', 'fund_closed', 'period_closed'] as const;
+
+/** A draft with the numbers of its posted voucher (given when it was linked, at the end of the approval's write). */
+async function numbered<T extends Pick<VoucherDraft, 'transactionId'>>(executor: Executor, draft: T) {
+  const numbers = draft.transactionId ? ((await readVoucherNumbers(executor, [draft.transactionId])).get(draft.transactionId) ?? []) : [];
+  return { ...draft, voucherNumbers: numbers };
+}
+
+/** Hand-entered vouchers reviewed before posting (制单 → 审核 → 记账). */
+export const voucherRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const { db } = ctx.database;
+  const drafts = createDraftService({ today: ctx.today, assertManualAccounts: createTransactionService({ today: ctx.today }).assertManualAccounts });
+
+  app.post('/v1/vouchers', {
+    config: { permission: 'record' },
+    schema: {
+      operationId: 'draftVoucher',
+      tags: ['vouchers'],
+      summary: 'Draft a voucher for review (制单)',
+      description:
+        'The body of POST /v1/transactions plus `attachments`, the number of source documents. Checked as it would post now (accounts, ' +
+        'balance per fund, dates, closed periods), except for the money available; not in the books until another key approves it.',
+      headers: idempotencyHeaders,
+      body: s.draftBody,
+      response: { 201: s.voucherDraft, ...problems(...draftChecks) },
+    },
+    handler: async (req, reply) => numbered(db, await ctx.write(req, reply, 201, (tx) => drafts.create(tx, req.body, req.principal.id))),
+  });
+
+  app.get('/v1/vouchers', {
+    config: { permission: 'read' },
+    schema: {
+      operationId: 'listVoucherDrafts',
+      tags: ['vouchers'],
+      summary: 'Voucher drafts, oldest first (`status=draft`: the review queue)',
+      querystring: s.listDraftsQuery,
+      response: { 200: page(s.voucherDraft) },
+    },
+    handler: async (req) => {
+      const { status, fundId, limit } = req.query;
+      const found = await drafts.list(db, { status, fundId, limit, after: decodeCursor(req.query.cursor, 'string'), reach: req.principal.reach });
+      const listed = await Promise.all(found.map(async (f) => ({ ...(await numbered(db, f.draft)), position: f.position })));
+      const answered = toPage(listed, limit, (d) => d.position);
+      return { ...answered, items: answered.items.map(({ position: _, ...d }) => d) };
+    },
+  });
+
+  app.get('/v1/vouchers/:voucherId', {
+    config: { permission: 'read' },
+    schema: { operationId: 'getVoucherDraft', tags: ['vouchers'], summary: 'A voucher draft', params: s.voucherParams, response: { 200: s.voucherDraft } },
+    handler: async (req) => numbered(db, await drafts.get(db, req.params.voucherId)),
+  });
+
+  app.put('/v1/vouchers/:voucherId', {
+    config: { permission: 'record' },
+    schema: {
+      operationId: 'updateVoucherDraft',
+      tags: ['vouchers'],
+      summary: 'Correct a draft, or a rejected one (which goes back for review) — its preparer only',
+      headers: idempotencyHeaders,
+      params: s.voucherParams,
+      body: s.draftBody,
+      response: { 200: s.voucherDraft, ...problems(...draftChecks, 'not_preparer', 'invalid_state') },
+    },
+    handler: async (req, reply) => numbered(db, await ctx.write(req, reply, 200, (tx) => drafts.update(tx, req.params.voucherId, req.body, req.principal.id))),
+  });
+
+  app.post('/v1/vouchers/:voucherId/withdrawal', {
+    config: { permission: 'record' },
+    schema: {
+      operationId: 'withdrawVoucherDraft',
+      tags: ['vouchers'],
+      summary: 'Withdraw a draft that is not posted — its preparer only',
+      headers: idempotencyHeaders,
+      params: s.voucherParams,
+      body: s.reasonBody,
+      response: { 200: s.voucherDraft, ...problems('not_preparer', 'invalid_state') },
+    },
+    handler: async (req, reply) =>
+      numbered(db, await ctx.write(req, reply, 200, (tx) => drafts.withdraw(tx, req.params.voucherId, req.body.reason, req.principal.id))),
+  });
+
+  app.post('/v1/vouchers/:voucherId/approve', {
+    config: { permission: 'approve' },
+    schema: {
+      operationId: 'approveVoucherDraft',
+      tags: ['vouchers'],
+      summary: 'Approve a draft and post it (审核 → 记账) — never by its preparer',
+      description:
+        'Posts the draft through the ledger core at this moment, with every check of a posting applied now (overdraft, closed funds and ' +
+        'periods). Two approvals of one draft post it once: the second finds it posted (invalid_state).',
+      headers: idempotencyHeaders,
+      params: s.voucherParams,
+      body: s.approveBody.nullish(),
+      response: {
+        200: s.voucherDraft,
+        ...problems('approver_is_preparer', 'voucher_changed', 'invalid_state', 'unknown_account', 'unbalanced_transaction', 'date_in_future', 'reserved_for_operations', ...postingCodes),
+      },
+    },
+    handler: async (req, reply) =>
+      numbered(db, await ctx.write(req, reply, 200, (tx) => drafts.approve(tx, req.params.voucherId, req.body?.version, req.principal.id))),
+  });
+
+  app.post('/v1/vouchers/:voucherId/reject', {
+    config: { permission: 'approve' },
+    schema: {
+      operationId: 'rejectVoucherDraft',
+      tags: ['vouchers'],
+      summary: 'Send a draft back to its preparer with the reason',
+      headers: idempotencyHeaders,
+      params: s.voucherParams,
+      body: s.reasonBody,
+      response: { 200: s.voucherDraft, ...problems('approver_is_preparer', 'invalid_state') },
+    },
+    handler: async (req, reply) =>
+      numbered(db, await ctx.write(req, reply, 200, (tx) => drafts.reject(tx, req.params.voucherId, req.body.reason, req.principal.id))),
+  });
+};

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { cursor, limit } from '../http/pagination.js';
+import { calendarDate, id, keyName, money, text } from '../http/schemas.js';
+import { createTransactionBody, voucherNumber } from '../transactions/schemas.js';
+
+export const MAX_ATTACHMENT_COUNT = 999;
+
+const attachmentsCount = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_ATTACHMENT_COUNT)
+  .optional()
+  .meta({
+    description: 'How many source documents (原始凭证) support it, paper ones too; printed as 附件 N 张 until files are attached, then the files count',
+  });
+
+export const draftBody = createTransactionBody.extend({ attachments: attachmentsCount });
+
+export const voucherParams = z.object({ voucherId: id });
+
+export const reasonBody = z.strictObject({ reason: text(500).meta({ examples: ['科目用错，应记入其他应付款'] }) });
+
+export const approveBody = z
+  .strictObject({
+    version: z.number().int().min(1).optional().meta({
+      description: 'The version of the draft the reviewer read: refused (voucher_changed) if the preparer changed it since',
+    }),
+  })
+  .meta({ description: 'May be left out, or empty' });
+
+export const draftStatuses = ['draft', 'posted', 'rejected', 'withdrawn'] as const;
+
+export const listDraftsQuery = z.strictObject({
+  status: z.enum(draftStatuses).optional().meta({ description: 'draft: the queue waiting for review' }),
+  fundId: id.optional(),
+  limit,
+  cursor,
+});
+
+export const voucherDraft = z
+  .object({
+    id: z.string(),
+    status: z.enum(draftStatuses).meta({ description: 'draft (waiting for review) → posted | rejected (the preparer may correct it) | withdrawn' }),
+    fundIds: z.array(z.string()),
+    date: calendarDate,
+    description: z.string(),
+    reference: z.string().nullable(),
+    lines: z.array(z.object({ accountId: z.string(), direction: z.enum(['debit', 'credit']), amount: money, memo: z.string().nullable() })),
+    attachments: z.number().int().meta({ description: 'Source documents declared by the preparer' }),
+    version: z.number().int().meta({ description: 'Goes up with every change of the preparer’s' }),
+    preparedBy: z.string(),
+    preparedByName: keyName('prepared it (制单)'),
+    preparedAt: z.string(),
+    updatedAt: z.string(),
+    reviewedBy: z.string().nullable(),
+    reviewedByName: keyName('approved or rejected it (审核)'),
+    reviewedAt: z.string().nullable(),
+    reason: z.string().nullable().meta({ description: 'Why it was rejected or withdrawn' }),
+    transactionId: z.string().nullable().meta({ description: 'The posted transaction, once approved' }),
+    voucherNumbers: z.array(voucherNumber).meta({ description: 'Once posted: its number within each fund and month' }),
+  })
+  .meta({ id: 'VoucherDraft' });
