@@ -128,6 +128,19 @@ describe.each(backends)('every role on every route on $name', (backend) => {
       }),
     );
     const [line] = (await ok(t.call('GET', `/v1/funds/${f.fundId}/bank-statement-lines`))).items;
+    const own = await ok(t.call('POST', `/v1/funds/${f.fundId}/accounts`, { body: { code: '5901', name: '其他支出', type: 'expense' } }));
+    const voucher = await ok(
+      t.call('POST', '/v1/vouchers', {
+        body: {
+          date: '2025-06-15',
+          description: '其他支出',
+          lines: [
+            { accountId: own.id, direction: 'debit', amount: '1.00' },
+            { accountId: f.byRole.bank!, direction: 'credit', amount: '1.00' },
+          ],
+        },
+      }),
+    );
     return {
       name,
       headName,
@@ -143,6 +156,7 @@ describe.each(backends)('every role on every route on $name', (backend) => {
         policyId: policy.id,
         claimId: claim.id,
         lineId: line.id,
+        voucherId: voucher.id,
       },
     };
   }
