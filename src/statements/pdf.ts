@@ -48,7 +48,7 @@ function layTable(table: Table): LaidTable {
   return { table, xs, widths };
 }
 
-type Style = 'regular' | 'bold';
+export type Style = 'regular' | 'bold';
 
 /** The main font of a style, under the name it is registered with in every document. */
 const mainFont = (style: Style): NamedFont => ({ name: style, font: statementFonts()[style] });
@@ -171,7 +171,7 @@ export function layoutPages(doc: Presentation): Op[][] {
   return pages;
 }
 
-type Doc = InstanceType<typeof PDFDocument>;
+export type Doc = InstanceType<typeof PDFDocument>;
 
 /** The width pdfkit will draw `text` with, run by run, as put() draws it. */
 function widthOf(doc: Doc, style: Style, size: number, text: string): number {
@@ -197,7 +197,7 @@ function fit(doc: Doc, style: Style, size: number, text: string, width: number):
  * all on the main font's baseline, so a name with a rare character lines up with its neighbours and a
  * right-aligned cell stays right-aligned.
  */
-function put(doc: Doc, style: Style, size: number, text: string, x: number, y: number, width: number, align: Column['align'] = 'left') {
+export function put(doc: Doc, style: Style, size: number, text: string, x: number, y: number, width: number, align: Column['align'] = 'left') {
   if (!text) return;
   const shown = fit(doc, style, size, text, width);
   const w = align === 'left' ? 0 : widthOf(doc, style, size, shown);
@@ -285,6 +285,14 @@ function forgetLayouts(doc: Doc) {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 10));
 
+/** After a page is drawn: its layouts forgotten, and drawing paused while the client has not read what was written. */
+export async function pageDrawn(doc: Doc): Promise<void> {
+  forgetLayouts(doc);
+  // A finished page is written out when the next one starts; let the client read it before drawing more.
+  while (doc.readableLength > UNREAD_LIMIT && !doc.destroyed) await pause();
+  await nextTurn();
+}
+
 async function draw(doc: Doc, pages: Op[][], p: Presentation, meta: Provenance) {
   for (let i = 0; i < pages.length; i++) {
     if (doc.destroyed) return;
@@ -292,10 +300,7 @@ async function draw(doc: Doc, pages: Op[][], p: Presentation, meta: Provenance) 
     drawHeader(doc, p, meta);
     for (const op of pages[i]!) drawOp(doc, op);
     drawFooter(doc, i + 1, pages.length, meta);
-    forgetLayouts(doc);
-    // A finished page is written out when the next one starts; let the client read it before drawing more.
-    while (doc.readableLength > UNREAD_LIMIT && !doc.destroyed) await pause();
-    await nextTurn();
+    await pageDrawn(doc);
   }
   if (!doc.destroyed) doc.end();
 }
@@ -305,6 +310,13 @@ async function draw(doc: Doc, pages: Op[][], p: Presentation, meta: Provenance) 
  * client reads (pausing when it falls behind), so a long ledger never sits in memory as a whole PDF.
  */
 export function statementPdf(p: Presentation, meta: Provenance): Doc {
+  const doc = openDocument({ Title: p.title, Author: meta.generatedBy.name, Subject: `SHA-256 ${meta.digest}` });
+  render(doc, p, meta).catch((error: unknown) => doc.destroy(error as Error));
+  return doc;
+}
+
+/** An empty A4 document with the statements' fonts; pages are added by the caller. */
+export function openDocument(info: { Title: string; Author: string; Subject?: string }): Doc {
   const fonts = statementFonts();
   const doc = new PDFDocument({
     autoFirstPage: false,
@@ -312,20 +324,33 @@ export function statementPdf(p: Presentation, meta: Provenance): Doc {
     margin: 0,
     // No default Helvetica: every text is drawn with the CJK fonts.
     font: null as unknown as string,
-    info: { Title: p.title, Author: meta.generatedBy.name, Subject: `SHA-256 ${meta.digest}`, Creator: 'fund-ledger' },
+    info: { ...info, Creator: 'fund-ledger' },
   });
   // Already-parsed fontkit fonts: pdfkit uses them as they are (see fonts.ts).
   doc.registerFont('regular', fonts.regular as never);
   doc.registerFont('bold', fonts.bold as never);
-  render(doc, p, meta).catch((error: unknown) => doc.destroy(error as Error));
   return doc;
 }
 
+const registered = new WeakMap<Doc, Set<string>>();
+
+/**
+ * Makes ready the fallback fonts for the rare characters of `texts`, before anything of them is measured.
+ * Registered, a font is embedded only if something is drawn with it, and then only its used glyphs.
+ */
+export async function prepareFallbacks(doc: Doc, texts: string[]): Promise<void> {
+  await loadFallbacks(texts);
+  const known = registered.get(doc) ?? new Set<string>();
+  registered.set(doc, known);
+  for (const fallback of loadedFallbacks()) {
+    if (known.has(fallback.name)) continue;
+    doc.registerFont(fallback.name, fallback.font as never);
+    known.add(fallback.name);
+  }
+}
+
 async function render(doc: Doc, p: Presentation, meta: Provenance) {
-  // Every character the statement prints is in its data (JSON keeps them as they are): the fallback
-  // pieces they need are ready before the first width is measured.
-  await loadFallbacks([JSON.stringify(p), JSON.stringify(meta)]);
-  // Registered, a font is embedded only if something is drawn with it, and then only its used glyphs.
-  for (const fallback of loadedFallbacks()) doc.registerFont(fallback.name, fallback.font as never);
+  // Every character the statement prints is in its data (JSON keeps them as they are).
+  await prepareFallbacks(doc, [JSON.stringify(p), JSON.stringify(meta)]);
   await draw(doc, layoutPages(p), p, meta);
 }

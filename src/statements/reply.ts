@@ -1,6 +1,5 @@
 import type { FastifyReply } from 'fastify';
 import { statementCsv } from './csv.js';
-import { statementPdf } from './pdf.js';
 import type { Format } from './schemas.js';
 import type { Statement, StatementKind, StatementService } from './service.js';
 
@@ -19,5 +18,5 @@ export function sendStatement<K extends StatementKind>(reply: FastifyReply, serv
       .header('content-disposition', `attachment; filename="${doc.fileName}.csv"`)
       .send(statementCsv(doc, meta));
   }
-  return reply.type('application/pdf').header('content-disposition', `inline; filename="${doc.fileName}.pdf"`).send(statementPdf(doc, meta));
+  return reply.type('application/pdf').header('content-disposition', `inline; filename="${doc.fileName}.pdf"`).send(service.pdf(statement, meta));
 }

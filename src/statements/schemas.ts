@@ -299,6 +299,7 @@ export const verifyBody = z
     z.strictObject({ kind: z.literal('notice'), params: z.strictObject({ villageId: id, ...periodParams }), digest }),
     z.strictObject({ kind: z.literal('insurance'), params: z.strictObject({ policyId: id }), digest }),
     z.strictObject({ kind: z.literal('general-ledger'), params: z.strictObject({ fundId: id, year: z.number().int().min(1900).max(9999) }), digest }),
+    z.strictObject({ kind: z.literal('voucher'), params: z.strictObject({ transactionId: id }), digest }),
     z.strictObject({
       kind: z.literal('bank-reconciliation'),
       params: z.strictObject({ fundId: id, period: z.string().regex(PERIOD_PATTERN), staleDays: z.number().int().min(1).max(3650).optional() }),

@@ -1,4 +1,9 @@
+import type { Readable } from 'node:stream';
 import { buildReconciliation } from '../bank/reconciliation.js';
+import { notFound } from '../errors.js';
+import { voucherPdf } from '../vouchers/print.js';
+import { buildVouchers, presentVoucher, type VoucherData } from '../vouchers/voucher.js';
+import { statementPdf } from './pdf.js';
 import { localMoment } from '../ledger/dates.js';
 import type { Reach } from '../auth/roles.js';
 import type { Db, Executor } from '../db/client.js';
@@ -15,7 +20,7 @@ import { buildNoticeStatement, presentNotice } from './notice.js';
 import { buildTrialBalanceStatement, presentTrialBalance } from './trial-balance.js';
 import { buildVillageStatement, presentVillageStatement } from './village.js';
 
-export const statementKinds = ['fund', 'ledger', 'trial-balance', 'household', 'village', 'notice', 'insurance', 'bank-reconciliation', 'general-ledger'] as const;
+export const statementKinds = ['fund', 'ledger', 'trial-balance', 'household', 'village', 'notice', 'insurance', 'bank-reconciliation', 'general-ledger', 'voucher'] as const;
 export type StatementKind = (typeof statementKinds)[number];
 
 interface PeriodParams {
@@ -34,6 +39,7 @@ export interface StatementParams {
   insurance: { policyId: string };
   'bank-reconciliation': { fundId: string; period: string; staleDays?: number };
   'general-ledger': { fundId: string; year: number };
+  voucher: { transactionId: string };
 }
 
 /**
@@ -81,6 +87,16 @@ const kinds = {
     build: (tx: Executor, p: StatementParams['general-ledger']) => buildGeneralLedger(tx, p),
     present: presentGeneralLedger,
   },
+  voucher: {
+    build: async (tx: Executor, p: StatementParams['voucher']) => {
+      const [found] = await buildVouchers(tx, [p.transactionId]);
+      if (!found) throw notFound('Transaction', p.transactionId);
+      return found;
+    },
+    present: presentVoucher,
+    // The voucher form itself, two to a page as vouchers are bound (src/vouchers/print.ts).
+    pdf: (data: VoucherData, meta: Provenance) => voucherPdf(data, { printedAt: meta.printedAt, printedBy: meta.generatedBy.name, digest: meta.digest }),
+  },
 };
 
 export type StatementData<K extends StatementKind> = Awaited<ReturnType<(typeof kinds)[K]['build']>>;
@@ -89,6 +105,8 @@ export type Statement<K extends StatementKind> = { kind: K } & StatementData<K> 
 interface Spec<K extends StatementKind> {
   build(tx: Executor, params: StatementParams[K], today: string, reach: Reach | null): Promise<StatementData<K>>;
   present(data: StatementData<K>): Presentation;
+  /** A PDF of its own form; the statement layout (pdf.ts) when absent. */
+  pdf?(data: StatementData<K>, meta: Provenance): Readable;
 }
 const specOf = <K extends StatementKind>(kind: K) => kinds[kind] as unknown as Spec<K>;
 
@@ -121,6 +139,12 @@ export function createStatementService(db: Db, deps: { today(): string; timeZone
 
     present<K extends StatementKind>(statement: Statement<K>): Presentation {
       return specOf(statement.kind).present(statement);
+    },
+
+    /** The statement as a PDF stream: its kind's own form, or its presentation laid out as a statement. */
+    pdf<K extends StatementKind>(statement: Statement<K>, meta: Provenance): Readable {
+      const spec = specOf(statement.kind);
+      return spec.pdf ? spec.pdf(statement, meta) : statementPdf(spec.present(statement), meta);
     },
 
     /** When it was generated, as the ledger's time zone reads it (printed; the JSON keeps UTC). */

@@ -1,10 +1,20 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { Executor } from '../db/client.js';
 import { decodeCursor, page, toPage } from '../http/pagination.js';
 import { idempotencyHeaders, postingCodes, problems } from '../http/schemas.js';
 import { readVoucherNumbers } from '../ledger/voucher-numbers.js';
+import { localMoment } from '../ledger/dates.js';
+import { sendStatement } from '../statements/reply.js';
+import { formatQuery, statementResponses } from '../statements/schemas.js';
+import { createStatementService } from '../statements/service.js';
 import { createTransactionService } from '../transactions/service.js';
+import { transactionParams } from '../transactions/schemas.js';
+import { fundParams } from '../funds/schemas.js';
+import { bindingCover, bindingVouchers } from './binding.js';
+import { bindingPdf } from './print.js';
 import { createDraftService, type VoucherDraft } from './drafts.js';
 import * as s from './schemas.js';
 
@@ -20,6 +30,56 @@ async function numbered<T extends Pick<VoucherDraft, 'transactionId'>>(executor:
 export const voucherRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { db } = ctx.database;
   const drafts = createDraftService({ today: ctx.today, assertManualAccounts: createTransactionService({ today: ctx.today }).assertManualAccounts });
+  const statements = createStatementService(db, { today: ctx.today, timeZone: ctx.config.LEDGER_TIMEZONE });
+
+  app.get('/v1/transactions/:transactionId/voucher', {
+    config: { permission: 'report' },
+    schema: {
+      operationId: 'printVoucher',
+      tags: ['vouchers'],
+      summary: 'The 记账凭证 of a posted transaction: `format=pdf` to print it',
+      description:
+        'Per fund it touches: its number in the fund’s month, date, each line’s 摘要, account and amount, the total in figures and in Chinese ' +
+        'capitals, 附件 N 张, 记账 / 审核 / 制单, and the digest (verify it with POST /v1/statements/verify, kind voucher). A reversal is printed ' +
+        'as 红字冲销: the reversed voucher’s lines in red, negative, with the voucher it reverses. The PDF is the voucher form, two to an A4 page.',
+      params: transactionParams,
+      querystring: formatQuery,
+      response: statementResponses(s.voucherStatement),
+    },
+    handler: async (req, reply) => {
+      const statement = await statements.generate('voucher', { transactionId: req.params.transactionId }, req.principal);
+      return sendStatement(reply, statements, statement, req.query.format);
+    },
+  });
+
+  app.get('/v1/funds/:fundId/vouchers', {
+    config: { permission: 'report' },
+    schema: {
+      operationId: 'printVoucherBinding',
+      tags: ['vouchers'],
+      summary: 'A month of the fund’s vouchers for binding (会计凭证装订): cover and every voucher, two to an A4 page',
+      description:
+        'The cover (凭证封面) states the fund, the month, the first and last number, how many vouchers, the debit and credit totals and the ' +
+        'attachments; then every voucher of the month in number order, as GET /v1/transactions/{transactionId}/voucher prints it, each with ' +
+        'its own digest. Streamed: a month of thousands of vouchers is drawn a hundred at a time.',
+      params: fundParams,
+      querystring: s.bindingQuery,
+      response: {
+        200: {
+          description: 'The binding, A4 PDF',
+          content: { 'application/pdf': { schema: z.string().meta({ format: 'binary' }) } },
+          headers: { 'Content-Disposition': { description: 'inline; the file name', type: 'string' } },
+        },
+      },
+    },
+    handler: async (req, reply) => {
+      const cover = await bindingCover(db, req.params.fundId, req.query.period);
+      const meta = { printedAt: localMoment(new Date().toISOString(), ctx.config.LEDGER_TIMEZONE), printedBy: req.principal.name };
+      const file = `vouchers-${cover.fund.code.replace(/[^A-Za-z0-9._-]/g, '_')}-${cover.period}.pdf`;
+      // Sent as a stream: the route's schema describes the bytes, not a value to serialise.
+      return (reply as FastifyReply).type('application/pdf').header('content-disposition', `inline; filename="${file}"`).send(bindingPdf(cover, bindingVouchers(db, cover), meta));
+    },
+  });
 
   app.post('/v1/vouchers', {
     config: { permission: 'record' },

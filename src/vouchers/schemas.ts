@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { cursor, limit } from '../http/pagination.js';
 import { calendarDate, id, keyName, money, text } from '../http/schemas.js';
+import { PERIOD_PATTERN } from '../ledger/dates.js';
+import { provenance } from '../statements/schemas.js';
 import { createTransactionBody, voucherNumber } from '../transactions/schemas.js';
 
 export const MAX_ATTACHMENT_COUNT = 999;
@@ -61,3 +63,40 @@ export const voucherDraft = z
     voucherNumbers: z.array(voucherNumber).meta({ description: 'Once posted: its number within each fund and month' }),
   })
   .meta({ id: 'VoucherDraft' });
+
+const printedAmount = money.meta({ description: 'As printed: empty on the other side; negative (printed red) on a 红字冲销 reversal' });
+
+export const voucherStatement = z
+  .object({
+    kind: z.literal('voucher'),
+    transactionId: z.string(),
+    number: z.number().int().meta({ description: 'The global voucher number (总号)' }),
+    date: calendarDate,
+    description: z.string(),
+    reference: z.string().nullable(),
+    reversal: z
+      .object({ transactionId: z.string(), labels: z.array(z.string()), reason: z.string() })
+      .nullable()
+      .meta({ description: '红字冲销: the voucher it reverses (its numbers in its funds) and why' }),
+    parts: z.array(
+      z.object({
+        fund: z.object({ id: z.string(), code: z.string(), name: z.string() }),
+        label: z.string().meta({ examples: ['记-2026-11-0007'] }),
+        lines: z.array(z.object({ summary: z.string(), accountCode: z.string(), accountName: z.string(), debit: printedAmount, credit: printedAmount })),
+        debitTotal: money,
+        creditTotal: money,
+        totalInCapitals: z.string().meta({ examples: ['壹拾捌万捌仟元整'] }),
+      }),
+    ).meta({ description: 'One voucher form per fund the transaction touches' }),
+    attachments: z.number().int().meta({ description: '附件 N 张: the files attached and not withdrawn, or, when none, the count its draft declared' }),
+    preparedByName: z.string().nullable().meta({ description: '制单' }),
+    reviewedByName: z.string().nullable().meta({ description: '审核' }),
+    postedByName: z.string().nullable().meta({ description: '记账' }),
+    ...provenance,
+  })
+  .meta({ id: 'VoucherPrint', description: '记账凭证 as printed' });
+
+export const bindingQuery = z.strictObject({
+  period: z.string().regex(PERIOD_PATTERN, { error: 'period is a month, YYYY-MM' }).meta({ examples: ['2026-11'] }),
+  format: z.literal('pdf').default('pdf').meta({ description: 'pdf (the only format: a print for binding)' }),
+});
