@@ -36,6 +36,7 @@ import { today } from './ledger/dates.js';
 import { statementRoutes } from './statements/routes.js';
 import { transactionRoutes } from './transactions/routes.js';
 import { voucherRoutes } from './vouchers/routes.js';
+import { attachmentRoutes } from './attachments/routes.js';
 
 export interface BuildOptions {
   config: Config;
@@ -112,6 +113,7 @@ export async function buildApp({ config, database, idHashKey, logger = false }: 
   await app.register(fundRoutes, { ctx });
   await app.register(transactionRoutes, { ctx });
   await app.register(voucherRoutes, { ctx });
+  await app.register(attachmentRoutes, { ctx });
   await app.register(householdRoutes, { ctx });
   await app.register(householdImportRoutes, { ctx });
   await app.register(industriesRoutes, { ctx });

@@ -42,6 +42,9 @@ const configSchema = z.object({
   // still be matched automatically, and after how many days an unreconciled item is flagged stale.
   LEDGER_BANK_MATCH_DAYS: z.coerce.number().int().min(0).max(60).default(5),
   LEDGER_BANK_STALE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // The largest source document (原始凭证) accepted, in bytes: 10 MiB by default, at most 100 MiB (each is
+  // kept in the database and read whole to be sent).
+  LEDGER_ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   // Requests per minute per API key, and per client address for requests without a valid key; 0 turns both off.
   LEDGER_RATE_LIMIT: z.coerce.number().int().min(0).default(1200),
   // The reverse proxies whose X-Forwarded-For names the client, for per-address limits and the audit log.

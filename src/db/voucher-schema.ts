@@ -81,8 +81,8 @@ export const attachments = pgTable(
   'attachments',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    /** What it is attached to: a transaction, a voucher draft, a disbursement or a batch of them, a dividend, an income receipt, an insurance claim. */
-    subjectKind: text('subject_kind', { enum: ['transaction', 'voucher', 'disbursement', 'batch', 'dividend', 'income', 'claim'] }).notNull(),
+    /** What it is attached to: a transaction (a receipt's too), a voucher draft, a disbursement or a batch of them, a dividend, an insurance claim. */
+    subjectKind: text('subject_kind', { enum: ['transaction', 'voucher', 'disbursement', 'batch', 'dividend', 'claim'] }).notNull(),
     subjectId: uuid('subject_id').notNull(),
     fundId: uuid('fund_id')
       .notNull()

@@ -8,6 +8,8 @@ import { IDEMPOTENCY_KEY_PATTERN as KEY_PATTERN } from './schemas.js';
 
 /** JSON with object keys sorted, so that the same body always hashes the same. */
 function canonical(value: unknown): string {
+  // A file sent as the body (an attachment) counts by its hash, not as an object of numbered bytes.
+  if (value instanceof Uint8Array) return JSON.stringify(`sha256:${createHash('sha256').update(value).digest('hex')}`);
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

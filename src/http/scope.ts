@@ -58,6 +58,7 @@ export const pathParameters: Record<string, { kind: Kind; label: string } | null
 /** Body fields that name a row, with the refusal the services give when that row does not exist. */
 export const bodyFields: Record<string, { kind: Kind; refuse: (missing: string[]) => DomainError }> = {
   fundId: { kind: 'fund', refuse: (m) => notFound('Fund', m[0]!) },
+  transactionId: { kind: 'transaction', refuse: (m) => notFound('Transaction', m[0]!) },
   accountId: { kind: 'account', refuse: (m) => new DomainError('unknown_account', `No account with id ${m.join(', ')}.`, { accountIds: m }) },
   householdId: { kind: 'household', refuse: (m) => new DomainError('unknown_household', `No household with id ${m.join(', ')}.`, { householdIds: m }) },
   villageId: { kind: 'village', refuse: (m) => new DomainError('unknown_village', `No village with id ${m.join(', ')}.`, { villageIds: m }) },

@@ -97,7 +97,7 @@ describe.each(backends)('every role on every route on $name', (backend) => {
         body: { fundId: f.fundId, name: `${name}肉牛`, projectVillageId: village.id, radiatingVillages: [{ villageId: other.id }], projectVillageShare: '0.40' },
       }),
     );
-    await ok(t.call('POST', `/v1/industries/${industry.id}/dividends`, { body: { date: '2025-02-01', amount: '1000.00', reference: 'FH' } }));
+    const dividend = await ok(t.call('POST', `/v1/industries/${industry.id}/dividends`, { body: { date: '2025-02-01', amount: '1000.00', reference: 'FH' } }));
     const body = { fundId: f.fundId, householdId, category: 'medical_subsidy', amount: '10.00', date: '2025-06-15' };
     const disbursement = await ok(t.call('POST', '/v1/disbursements', { body }));
     const batch = await ok(
@@ -128,6 +128,13 @@ describe.each(backends)('every role on every route on $name', (backend) => {
       }),
     );
     const [line] = (await ok(t.call('GET', `/v1/funds/${f.fundId}/bank-statement-lines`))).items;
+    const attached = await t.app.inject({
+      method: 'POST',
+      url: `/v1/transactions/${income.transactionId}/attachments?name=${encodeURIComponent('银行回单.pdf')}`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/pdf' },
+      payload: Buffer.from('%PDF-1.4\n%%EOF\n'),
+    });
+    if (attached.statusCode !== 201) throw new Error(attached.body);
     const own = await ok(t.call('POST', `/v1/funds/${f.fundId}/accounts`, { body: { code: '5901', name: '其他支出', type: 'expense' } }));
     const voucher = await ok(
       t.call('POST', '/v1/vouchers', {
@@ -157,6 +164,8 @@ describe.each(backends)('every role on every route on $name', (backend) => {
         claimId: claim.id,
         lineId: line.id,
         voucherId: voucher.id,
+        dividendId: dividend.dividendId,
+        attachmentId: JSON.parse(attached.body).id,
       },
     };
   }
