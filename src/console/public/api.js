@@ -70,6 +70,7 @@ export const api = {
   get: (path, query) => request('GET', path, { query }),
   post: (path, body, options = {}) => request('POST', path, { body, ...options }),
   patch: (path, body, options = {}) => request('PATCH', path, { body, ...options }),
+  put: (path, body, options = {}) => request('PUT', path, { body, ...options }),
   delete: (path, options = {}) => request('DELETE', path, options),
   /**
    * Every page of a list, following nextCursor: for lists a page needs whole (villages, funds, a batch's

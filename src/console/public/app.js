@@ -4,7 +4,7 @@ import { api, session } from './api.js';
 import { clear, errorBlock, field, fieldError, h, label, plainMessage, showError } from './ui.js';
 
 // In menu order. Loaded side by side; a page that fails to load is left out of the menu, not the console.
-const NAMES = ['overview', 'income', 'dividend', 'payments', 'batches', 'insurance', 'households', 'villages', 'industries', 'statements', 'bank', 'periods', 'funds', 'keys', 'audit'];
+const NAMES = ['overview', 'income', 'vouchers', 'dividend', 'payments', 'batches', 'insurance', 'households', 'villages', 'industries', 'statements', 'bank', 'periods', 'funds', 'keys', 'audit'];
 const loaded = await Promise.allSettled(NAMES.map((name) => import(`./pages/${name}.js`)));
 const PAGES = Object.fromEntries(
   NAMES.flatMap((name, i) => {
