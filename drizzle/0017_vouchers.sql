@@ -49,8 +49,6 @@ ALTER TABLE "fund_chains" ADD COLUMN "month_numbers" jsonb DEFAULT '{}'::jsonb N
 ALTER TABLE "funds" ADD COLUMN "manual_vouchers_need_review" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "attachments" ADD CONSTRAINT "attachments_fund_id_funds_id_fk" FOREIGN KEY ("fund_id") REFERENCES "public"."funds"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "voucher_drafts" ADD CONSTRAINT "voucher_drafts_transaction_id_transactions_id_fk" FOREIGN KEY ("transaction_id") REFERENCES "public"."transactions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "voucher_numbers" ADD CONSTRAINT "voucher_numbers_fund_id_funds_id_fk" FOREIGN KEY ("fund_id") REFERENCES "public"."funds"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "voucher_numbers" ADD CONSTRAINT "voucher_numbers_transaction_id_transactions_id_fk" FOREIGN KEY ("transaction_id") REFERENCES "public"."transactions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "attachments_subject_idx" ON "attachments" USING btree ("subject_kind","subject_id");--> statement-breakpoint
 CREATE INDEX "voucher_drafts_status_idx" ON "voucher_drafts" USING btree ("status","prepared_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "voucher_numbers_transaction_fund_idx" ON "voucher_numbers" USING btree ("transaction_id","fund_id");--> statement-breakpoint
@@ -83,3 +81,21 @@ CREATE TRIGGER attachments_kept BEFORE UPDATE OR DELETE ON attachments
   FOR EACH ROW EXECUTE FUNCTION attachment_is_kept();--> statement-breakpoint
 CREATE TRIGGER attachments_no_truncate BEFORE TRUNCATE ON attachments
   FOR EACH STATEMENT EXECUTE FUNCTION attachment_is_kept();
+--> statement-breakpoint
+CREATE FUNCTION voucher_numbers_references() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  bad record;
+BEGIN
+  SELECT n.fund_id, n.period, n.number, n.transaction_id INTO bad FROM new_numbers n
+   WHERE (SELECT t.id FROM transactions t WHERE t.id = n.transaction_id) IS NULL
+      OR (SELECT f.id FROM funds f WHERE f.id = n.fund_id) IS NULL LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'voucher_numbers: number % of % in fund % refers to transaction %; the fund or the transaction does not exist',
+      bad.number, bad.period, bad.fund_id, bad.transaction_id
+      USING ERRCODE = 'foreign_key_violation', TABLE = 'voucher_numbers';
+  END IF;
+  RETURN NULL;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER voucher_numbers_references AFTER INSERT ON voucher_numbers
+  REFERENCING NEW TABLE AS new_numbers FOR EACH STATEMENT EXECUTE FUNCTION voucher_numbers_references();

@@ -2,6 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type Executor, rows } from '../db/client.js';
 import { type ChainBreak, walkChain } from './chain.js';
 import { balanceViolations, type Violation } from './invariants.js';
+import { voucherLabel } from './voucher-numbers.js';
 
 export const checkNames = ['chain', 'voucher_numbers', 'balances', 'lines', 'records'] as const;
 
@@ -12,6 +13,8 @@ export const findingProblems = [
   'voucher_missing',
   'voucher_not_in_fund',
   'voucher_unnumbered',
+  'month_numbers_missing',
+  'month_number_wrong',
   'figure_mismatch',
   'account_missing',
   'account_of_another_fund',
@@ -205,6 +208,47 @@ async function voucherNumbers(executor: Executor, fundId: string): Promise<Verif
     });
   }
 
+  // Numbers within the fund's months (记-YYYY-MM-NNNN): 1…n in each month, as the chain head counts them.
+  const monthHoles = await counted<{ period: string; first: number; last: number }>(
+    executor,
+    sql`select period, prev + 1 as first, number - 1 as last, count(*) over () as n
+          from (select period, number, lag(number, 1, 0) over (partition by period order by number) as prev
+                  from (select period, number from voucher_numbers where fund_id = ${fundId}
+                        union all
+                        select m.key, m.value::int + 1 from fund_chains c, jsonb_each_text(c.month_numbers) m where c.fund_id = ${fundId}) numbered) s
+         where number > prev + 1
+         order by period, number`,
+  );
+  count += monthHoles.count;
+  for (const h of monthHoles.list) {
+    const label = (n: number) => voucherLabel(h.period, Number(n));
+    findings.push({
+      problem: 'month_numbers_missing',
+      message: Number(h.first) === Number(h.last) ? `Voucher ${label(h.first)} of the fund is missing.` : `Vouchers ${label(h.first)} to ${label(h.last)} of the fund are missing.`,
+      detail: { period: h.period, first: Number(h.first), last: Number(h.last) },
+    });
+  }
+  const wrongMonth = await counted<{ id: string; seq: string | number; period: string | null; date: string }>(
+    executor,
+    sql`select t.id, t.seq, n.period, t.date::text as date, count(*) over () as n
+          from (${withLinesIn(fundId)}) mine
+          join transactions t on t.id = mine.transaction_id
+          left join voucher_numbers n on n.transaction_id = t.id and n.fund_id = ${fundId}
+         where n.period is distinct from to_char(t.date, 'YYYY-MM')
+         order by t.seq`,
+  );
+  count += wrongMonth.count;
+  for (const w of wrongMonth.list) {
+    findings.push({
+      problem: 'month_number_wrong',
+      message:
+        w.period === null
+          ? `Transaction #${w.seq} has lines in the fund but no number within the fund's month.`
+          : `Transaction #${w.seq} is dated ${w.date} but numbered in ${w.period}.`,
+      detail: { transactionId: w.id, number: Number(w.seq), period: w.period, date: w.date },
+    });
+  }
+
   const [span] = await rows<{ vouchers: string | number; last: string | number | null; low: string | number | null; high: string | number | null; in_range: string | number }>(
     executor,
     sql`with mine as (select t.seq from transaction_chain c join transactions t on t.id = c.transaction_id where c.fund_id = ${fundId})
@@ -230,6 +274,7 @@ async function voucherNumbers(executor: Executor, fundId: string): Promise<Verif
   return check(
     'voucher_numbers',
     "The fund's vouchers are numbered 1, 2, 3… in the fund (their position on its chain) with no number missing; each numbered voucher is in the journal with lines in the fund, and each voucher with lines in the fund has a number. " +
+      'Within each month of their dates they are numbered 1, 2, 3… too (记-YYYY-MM-NNNN), up to the month counter of the fund’s chain head, none missing. ' +
       "The ledger-wide transaction number is posting order across all funds: the numbers between two of the fund's vouchers are other funds' vouchers, or were taken by postings refused or rolled back, and are counted in the summary",
     findings,
     count,

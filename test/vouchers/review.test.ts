@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/database.js';
@@ -220,5 +221,19 @@ describe.each(backends)('voucher numbers within fund and month on $name', (backe
     const reversal = await t.call('POST', `/v1/transactions/${first.id}/reversal`, { body: { reason: '金额错误', date: '2026-05-03' } });
     expect(reversal.status, JSON.stringify(reversal.body)).toBe(201);
     expect(reversal.body.voucherNumbers).toEqual([{ fundId: a.fundId, period: '2026-05', number: 8, label: '记-2026-05-0008' }]);
+
+    // The fund's verification counts them: intact, then a number lost behind the triggers' back is found.
+    const intact = await t.call('GET', `/v1/funds/${a.fundId}/verify`);
+    expect(intact.body.status, JSON.stringify(intact.body.checks)).toBe('intact');
+    await t.database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local session_replication_role = replica`);
+      await tx.execute(sql`delete from voucher_numbers where fund_id = ${a.fundId} and period = '2026-05' and number = 3`);
+    });
+    const broken = await t.call('GET', `/v1/funds/${a.fundId}/verify`);
+    const numbers = broken.body.checks.find((c: { name: string }) => c.name === 'voucher_numbers');
+    expect(numbers.findings.map((f: { problem: string; message: string }) => [f.problem, f.message])).toEqual([
+      ['month_numbers_missing', 'Voucher 记-2026-05-0003 of the fund is missing.'],
+      ['month_number_wrong', expect.stringMatching(/has lines in the fund but no number within the fund's month/)],
+    ]);
   });
 });
