@@ -329,6 +329,41 @@ await ok('bank reconciliation as PDF', 'GET', `/v1/funds/${fund.id}/bank-reconci
 await send('bank reconciliation: not a month', 'GET', `/v1/funds/${fund.id}/bank-reconciliations/2026-13`, { invalidRequest: true });
 await send('bank reconciliation: reader may not', 'GET', `/v1/funds/${fund.id}/bank-reconciliations/2026-01`, { token: reader });
 
+// ---- vouchers: review, print, binding, source documents ------------------------------------------------------------
+const draft = await ok('draft a voucher', 'POST', '/v1/vouchers', { token: officer, body: { ...posting, description: '走查草稿', attachments: 1 } });
+await ok('list drafts', 'GET', `/v1/vouchers?status=draft&fundId=${fund.id}`, { token: approver });
+await ok('get draft', 'GET', `/v1/vouchers/${draft.id}`);
+await ok('correct draft', 'PUT', `/v1/vouchers/${draft.id}`, { token: officer, body: { ...posting, description: '走查草稿（更正）' } });
+await send('correct draft: another key', 'PUT', `/v1/vouchers/${draft.id}`, { token: approver, body: posting });
+await send('approve draft: an old version', 'POST', `/v1/vouchers/${draft.id}/approve`, { token: approver, body: { version: 1 } });
+const ownDraft = await ok('an admin drafts', 'POST', '/v1/vouchers', { body: posting });
+await send('approve own draft', 'POST', `/v1/vouchers/${ownDraft.id}/approve`, { body: {} });
+const pdfBytes = Buffer.from('%PDF-1.4\n%%EOF\n');
+const upload = (label: string, path: string, data: Buffer, type = 'application/pdf') =>
+  send(label, 'POST', `${path}?name=${encodeURIComponent('走查回单.pdf')}`, { token: officer, raw: { type, data } });
+const attached = (await upload('attach to a draft', `/v1/vouchers/${draft.id}/attachments`, pdfBytes)).body;
+await upload('attach: not a PDF, JPEG or PNG', `/v1/vouchers/${draft.id}/attachments`, Buffer.from('MZ not a document'));
+await upload('attach: too large', `/v1/vouchers/${draft.id}/attachments`, Buffer.concat([pdfBytes, Buffer.alloc(11 * 1024 * 1024)]));
+// A PDF's bytes: Prism passes a body on as text, so bytes over 0x7F (a PNG's or JPEG's signature) arrive changed.
+await upload('attach: octet-stream', `/v1/transactions/${tx.id}/attachments`, pdfBytes, 'application/octet-stream');
+await ok('list attachments', 'GET', `/v1/vouchers/${draft.id}/attachments`);
+await ok('get attachment', 'GET', `/v1/attachments/${attached.id}`);
+await ok('download attachment', 'GET', `/v1/attachments/${attached.id}/content`);
+await send('download attachment: reader may not', 'GET', `/v1/attachments/${attached.id}/content`, { token: reader });
+await ok('approve draft', 'POST', `/v1/vouchers/${draft.id}/approve`, { token: approver });
+await send('approve it again', 'POST', `/v1/vouchers/${draft.id}/approve`, { token: approver });
+const second = await ok('draft another', 'POST', '/v1/vouchers', { token: officer, body: posting });
+await ok('reject draft', 'POST', `/v1/vouchers/${second.id}/reject`, { token: approver, body: { reason: '缺附件' } });
+await ok('withdraw draft', 'POST', `/v1/vouchers/${second.id}/withdrawal`, { token: officer, body: { reason: '重复' } });
+await ok('withdraw attachment', 'POST', `/v1/attachments/${attached.id}/withdrawal`, { token: officer, body: { reason: '传错' } });
+await send('withdraw it again', 'POST', `/v1/attachments/${attached.id}/withdrawal`, { token: officer, body: { reason: '再次' } });
+for (const format of ['', '?format=json', '?format=csv', '?format=pdf']) await ok(`print voucher ${format || 'default'}`, 'GET', `/v1/transactions/${tx.id}/voucher${format}`);
+await ok('bind a month', 'GET', `/v1/funds/${fund.id}/vouchers?period=2026-01&format=pdf`);
+await send('bind: not a month', 'GET', `/v1/funds/${fund.id}/vouchers?period=2026-13`, { invalidRequest: true });
+await ok('require review', 'PATCH', `/v1/funds/${fund.id}`, { body: { manualVouchersNeedReview: true } });
+await send('post directly into a fund that requires review', 'POST', '/v1/transactions', { token: officer, body: posting });
+await ok('review no longer required', 'PATCH', `/v1/funds/${fund.id}`, { body: { manualVouchersNeedReview: false } });
+
 await ok('periods', 'GET', `/v1/funds/${fund.id}/periods`);
 await send('close period: not reconciled', 'POST', `/v1/funds/${fund.id}/periods/2025-12/close`);
 await ok('close period with a reason', 'POST', `/v1/funds/${fund.id}/periods/2025-12/close`, { body: { reason: '对账单未到，先行结账' } });
