@@ -32,6 +32,8 @@ CREATE TABLE "voucher_drafts" (
 	"reviewed_by" text,
 	"reviewed_at" timestamp with time zone,
 	"reason" text,
+	"reverses_transaction_id" uuid,
+	"reversal_reason" text,
 	"transaction_id" uuid,
 	CONSTRAINT "voucher_drafts_transaction_id_unique" UNIQUE("transaction_id"),
 	CONSTRAINT "voucher_drafts_posted_has_transaction" CHECK (("voucher_drafts"."status" = 'posted') = ("voucher_drafts"."transaction_id" is not null))
@@ -48,6 +50,7 @@ CREATE TABLE "voucher_numbers" (
 ALTER TABLE "fund_chains" ADD COLUMN "month_numbers" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "funds" ADD COLUMN "manual_vouchers_need_review" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "attachments" ADD CONSTRAINT "attachments_fund_id_funds_id_fk" FOREIGN KEY ("fund_id") REFERENCES "public"."funds"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "voucher_drafts" ADD CONSTRAINT "voucher_drafts_reverses_transaction_id_transactions_id_fk" FOREIGN KEY ("reverses_transaction_id") REFERENCES "public"."transactions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "voucher_drafts" ADD CONSTRAINT "voucher_drafts_transaction_id_transactions_id_fk" FOREIGN KEY ("transaction_id") REFERENCES "public"."transactions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "attachments_subject_idx" ON "attachments" USING btree ("subject_kind","subject_id");--> statement-breakpoint
 CREATE INDEX "voucher_drafts_status_idx" ON "voucher_drafts" USING btree ("status","prepared_at");--> statement-breakpoint

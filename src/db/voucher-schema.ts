@@ -59,6 +59,9 @@ export const voucherDrafts = pgTable(
     reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
     /** Why it was rejected or withdrawn. */
     reason: text('reason'),
+    /** A reversal drafted for review (红字冲销): the voucher it reverses and why; its lines are that voucher's, mirrored. */
+    reversesTransactionId: uuid('reverses_transaction_id').references(() => transactions.id),
+    reversalReason: text('reversal_reason'),
     transactionId: uuid('transaction_id')
       .unique()
       .references(() => transactions.id),

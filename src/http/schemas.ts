@@ -190,7 +190,7 @@ const extensions: Partial<Record<ProblemCode, z.ZodRawShape>> = {
   approver_is_preparer: { preparedBy: z.string() },
   review_required: {
     fundIds: z.array(z.string()),
-    draftAt: z.literal('/v1/vouchers').meta({ description: 'Where to draft the voucher instead, for another key to review and post' }),
+    draftAt: z.enum(['/v1/vouchers', '/v1/vouchers/reversals']).meta({ description: 'Where to draft the voucher (or the reversal) instead, for another key to review and post' }),
   },
   voucher_changed: { version: z.number().int().meta({ description: 'The draft’s version now' }) },
   attachment_type_not_allowed: { allowed: z.array(z.string()) },

@@ -1,7 +1,7 @@
 import type { Tx } from '../db/client.js';
 import { DomainError, notFound } from '../errors.js';
 import { assertNotFuture, isCalendarDate } from './dates.js';
-import { type PostingContext, postTransaction } from './posting.js';
+import { type PostingContext, type PostingInput, postTransaction } from './posting.js';
 import { getTransaction, type PostedTransaction } from './queries.js';
 
 export interface ReversalInput {
@@ -21,6 +21,11 @@ export async function reverseTransaction(
   input: ReversalInput,
   ctx: PostingContext,
 ): Promise<PostedTransaction> {
+  return postTransaction(tx, await planReversal(tx, transactionId, input, ctx), ctx, { reversal: { of: transactionId, reason: input.reason } });
+}
+
+/** The mirror a reversal of `transactionId` would post, checked as reverseTransaction checks it: for a reversal drafted for review too. */
+export async function planReversal(tx: Tx, transactionId: string, input: ReversalInput, ctx: PostingContext): Promise<PostingInput> {
   const original = await getTransaction(tx, transactionId);
   if (!original) throw notFound('Transaction', transactionId);
   if (original.reversesTransactionId) {
@@ -42,20 +47,15 @@ export async function reverseTransaction(
   }
   if (!input.reason?.trim()) throw new DomainError('validation_failed', 'reason: must not be empty.');
 
-  return postTransaction(
-    tx,
-    {
-      date,
-      description: `冲销 Reversal of #${original.number}: ${original.description}`.slice(0, 500),
-      reference: original.reference,
-      lines: original.lines.map((l) => ({
-        accountId: l.accountId,
-        direction: l.direction === 'debit' ? 'credit' : 'debit',
-        amount: l.amount,
-        memo: l.memo,
-      })),
-    },
-    ctx,
-    { reversal: { of: transactionId, reason: input.reason } },
-  );
+  return {
+    date,
+    description: `冲销 Reversal of #${original.number}: ${original.description}`.slice(0, 500),
+    reference: original.reference,
+    lines: original.lines.map((l) => ({
+      accountId: l.accountId,
+      direction: l.direction === 'debit' ? 'credit' : 'debit',
+      amount: l.amount,
+      memo: l.memo,
+    })),
+  };
 }

@@ -73,7 +73,7 @@ export const transactionRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asy
       headers: idempotencyHeaders,
       params: s.transactionParams,
       body: s.reversalBody,
-      response: { 201: s.transaction, ...problems('already_reversed', 'reversal_not_reversible', 'date_in_future', 'reserved_for_operations', ...postingCodes) },
+      response: { 201: s.transaction, ...problems('already_reversed', 'reversal_not_reversible', 'date_in_future', 'reserved_for_operations', 'review_required', ...postingCodes) },
     },
     handler: async (req, reply) =>
       // Numbered within fund and month when linked, at the end of the write: read once it has committed.

@@ -64,8 +64,27 @@ export function createTransactionService(options: { today(): string }) {
     }
   }
 
+  /** A reversal is a hand voucher too: in a fund that requires review it is drafted (POST /v1/vouchers/reversals). */
+  async function assertReversedDirectly(tx: Tx, transactionId: string) {
+    const reviewed = await rows<{ fund_id: string }>(
+      tx,
+      sql`select distinct f.id as fund_id from transaction_lines l join funds f on f.id = l.fund_id
+           where l.transaction_id = ${transactionId} and f.manual_vouchers_need_review order by f.id`,
+    );
+    if (reviewed.length) {
+      const fundIds = reviewed.map((r) => r.fund_id);
+      throw new DomainError(
+        'review_required',
+        `Fund ${fundIds.join(', ')} requires review of hand-posted vouchers (manualVouchersNeedReview): draft the reversal with ` +
+          'POST /v1/vouchers/reversals, and another key with the approver role approves and posts it.',
+        { fundIds, draftAt: '/v1/vouchers/reversals' },
+      );
+    }
+  }
+
   return {
     assertManualAccounts,
+    assertNotOperationVoucher,
 
     /** A hand-posted voucher, decided and written with its posting group (src/ledger/group.ts). */
     post(input: PostingInput, actor: { id: string; name: string }): PostingOrder {
@@ -79,6 +98,7 @@ export function createTransactionService(options: { today(): string }) {
 
     async reverse(tx: Tx, transactionId: string, input: ReversalInput, actor: string) {
       await assertNotOperationVoucher(tx, transactionId);
+      await assertReversedDirectly(tx, transactionId);
       return withKeyName(tx, await reverseTransaction(tx, transactionId, input, context(actor)), ['createdBy'] as const);
     },
   };

@@ -7,6 +7,7 @@ import type { DraftLine } from '../db/voucher-schema.js';
 import { DomainError, notFound } from '../errors.js';
 import { assertPostingsOpen, type ClosedThroughRow, closedThroughMap, closedThroughQuery } from '../ledger/periods.js';
 import { accountsOf, accountsQuery, decidePosting, holdAccounts, type LockedAccount, type PostingInput, postTransaction } from '../ledger/posting.js';
+import { planReversal, reverseTransaction } from '../ledger/reversal.js';
 
 /**
  * Vouchers drafted by one key and posted when another approves them (制单 → 审核 → 记账): the
@@ -43,12 +44,14 @@ interface DraftRow {
   reviewed_at: string | null;
   reason: string | null;
   transaction_id: string | null;
+  reverses_transaction_id: string | null;
+  reversal_reason: string | null;
 }
 
 const iso = (column: string, digits = 'MS') => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${digits}"Z"')`);
 const columns = sql`d.id, d.fund_ids, d.status, d.date::text as date, d.description, d.reference, d.lines, d.attachments, d.version,
   d.prepared_by, ${iso('d.prepared_at')} as prepared_at, ${iso('d.updated_at')} as updated_at, d.reviewed_by,
-  ${iso('d.reviewed_at')} as reviewed_at, d.reason, d.transaction_id`;
+  ${iso('d.reviewed_at')} as reviewed_at, d.reason, d.transaction_id, d.reverses_transaction_id, d.reversal_reason`;
 
 const toDraft = (d: DraftRow) => ({
   id: d.id,
@@ -67,6 +70,7 @@ const toDraft = (d: DraftRow) => ({
   reviewedAt: d.reviewed_at,
   reason: d.reason,
   transactionId: d.transaction_id,
+  reverses: d.reverses_transaction_id ? { transactionId: d.reverses_transaction_id, reason: d.reversal_reason ?? '' } : null,
 });
 
 export type VoucherDraft = ReturnType<typeof toDraft>;
@@ -83,15 +87,23 @@ export interface DraftFilter {
   reach: Reach | null;
 }
 
-export function createDraftService(deps: { today(): string; assertManualAccounts(accounts: readonly LockedAccount[]): void }) {
+export function createDraftService(deps: {
+  today(): string;
+  assertManualAccounts(accounts: readonly LockedAccount[]): void;
+  /** Refuses a reversal of a voucher an operation posted (it is corrected through its operation). */
+  assertNotOperationVoucher(tx: Tx, transactionId: string): Promise<void>;
+}) {
   const context = (actor: string) => ({ actor, today: deps.today() });
 
-  /** The draft checked as it would post now, except for the money available (the approval checks that, under lock). */
-  async function check(tx: Tx, input: DraftInput, actor: string): Promise<string[]> {
+  /**
+   * The draft checked as it would post now, except for the money available (the approval checks that, under
+   * lock). A reversal's lines are those of a posted voucher: the accounts only operations move are not asked of it.
+   */
+  async function check(tx: Tx, input: PostingInput, actor: string, manual = true): Promise<string[]> {
     const ctx = context(actor);
     const held = holdAccounts(await rows<LockedAccount>(tx, accountsQuery(accountsOf(input, ctx))));
     try {
-      decidePosting(input, ctx, held, { checkAccounts: deps.assertManualAccounts });
+      decidePosting(input, ctx, held, manual ? { checkAccounts: deps.assertManualAccounts } : {});
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'insufficient_funds')) throw error;
     }
@@ -124,7 +136,7 @@ export function createDraftService(deps: { today(): string; assertManualAccounts
     return (await named(tx, [toDraft(found!)]))[0]!;
   };
 
-  const stored = (input: DraftInput) => JSON.stringify(input.lines.map((l) => ({ accountId: l.accountId.toLowerCase(), direction: l.direction, amount: l.amount, memo: l.memo ?? null })));
+  const stored = (input: PostingInput) => JSON.stringify(input.lines.map((l) => ({ accountId: l.accountId.toLowerCase(), direction: l.direction, amount: l.amount, memo: l.memo ?? null })));
 
   return {
     async create(tx: Tx, input: DraftInput, actor: string) {
@@ -139,11 +151,35 @@ export function createDraftService(deps: { today(): string; assertManualAccounts
       return answer(tx, created!.id);
     },
 
+    /**
+     * A reversal (红字冲销) for review: the mirror of a posted voucher, checked as a reversal is when it posts
+     * (not itself a reversal, not reversed yet, not an operation's voucher, dated on or after it) and as any
+     * draft (its month open). Approved, it posts as a reversal linked to the voucher.
+     */
+    async createReversal(tx: Tx, input: { transactionId: string; reason: string; date?: string }, actor: string) {
+      await deps.assertNotOperationVoucher(tx, input.transactionId);
+      const plan = await planReversal(tx, input.transactionId, input, context(actor));
+      const fundIds = await check(tx, plan, actor, false);
+      const [created] = await rows<{ id: string }>(
+        tx,
+        sql`insert into voucher_drafts (fund_ids, date, description, reference, lines, attachments, prepared_by, reverses_transaction_id, reversal_reason)
+            values (${sql.param(fundIds)}::uuid[], ${plan.date}, ${plan.description}, ${plan.reference ?? null}, ${stored(plan)}::jsonb, 0, ${actor},
+                    ${input.transactionId}, ${input.reason})
+            returning id`,
+      );
+      return answer(tx, created!.id);
+    },
+
     /** The preparer's correction of a draft, or of a rejected one (which goes back to review). */
     async update(tx: Tx, id: string, input: DraftInput, actor: string) {
       const draft = await lockDraft(tx, id);
       assertPreparer(draft, actor, 'change');
       assertState(draft, ['draft', 'rejected'], 'changed');
+      if (draft.reverses_transaction_id) {
+        throw new DomainError('invalid_state', `Voucher draft ${id} is a reversal: its lines are the reversed voucher's. Withdraw it and draft the reversal again.`, {
+          currentStatus: draft.status,
+        });
+      }
       const fundIds = await check(tx, input, actor);
       await tx.execute(sql`
         update voucher_drafts set fund_ids = ${sql.param(fundIds)}::uuid[], date = ${input.date}, description = ${input.description},
@@ -179,12 +215,14 @@ export function createDraftService(deps: { today(): string; assertManualAccounts
           preparedBy: draft.prepared_by,
         });
       }
-      const posted = await postTransaction(
-        tx,
-        { date: draft.date, description: draft.description, reference: draft.reference, lines: draft.lines },
-        context(actor),
-        { checkAccounts: deps.assertManualAccounts },
-      );
+      const posted = draft.reverses_transaction_id
+        ? await reverseTransaction(tx, draft.reverses_transaction_id, { reason: draft.reversal_reason ?? '', date: draft.date }, context(actor))
+        : await postTransaction(
+            tx,
+            { date: draft.date, description: draft.description, reference: draft.reference, lines: draft.lines },
+            context(actor),
+            { checkAccounts: deps.assertManualAccounts },
+          );
       await tx.execute(sql`
         update voucher_drafts set status = 'posted', transaction_id = ${posted.id}, reviewed_by = ${actor}, reviewed_at = now(), updated_at = now()
          where id = ${id}`);

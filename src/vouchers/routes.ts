@@ -29,7 +29,12 @@ async function numbered<T extends Pick<VoucherDraft, 'transactionId'>>(executor:
 /** Hand-entered vouchers reviewed before posting (制单 → 审核 → 记账). */
 export const voucherRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
   const { db } = ctx.database;
-  const drafts = createDraftService({ today: ctx.today, assertManualAccounts: createTransactionService({ today: ctx.today }).assertManualAccounts });
+  const transactions = createTransactionService({ today: ctx.today });
+  const drafts = createDraftService({
+    today: ctx.today,
+    assertManualAccounts: transactions.assertManualAccounts,
+    assertNotOperationVoucher: transactions.assertNotOperationVoucher,
+  });
   const statements = createStatementService(db, { today: ctx.today, timeZone: ctx.config.LEDGER_TIMEZONE });
 
   app.get('/v1/transactions/:transactionId/voucher', {
@@ -95,6 +100,23 @@ export const voucherRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       response: { 201: s.voucherDraft, ...problems(...draftChecks) },
     },
     handler: async (req, reply) => numbered(db, await ctx.write(req, reply, 201, (tx) => drafts.create(tx, req.body, req.principal.id))),
+  });
+
+  app.post('/v1/vouchers/reversals', {
+    config: { permission: 'record' },
+    schema: {
+      operationId: 'draftReversal',
+      tags: ['vouchers'],
+      summary: 'Draft the reversal (红字冲销) of a posted voucher for review',
+      description:
+        'The mirror of the voucher, checked as a reversal is (not itself a reversal, not reversed yet, not posted by an operation, dated on or ' +
+        'after it; `date` today when omitted). Another key approves it (POST /v1/vouchers/{voucherId}/approve), which posts it linked to the ' +
+        'voucher; it cannot be changed, only withdrawn and drafted again. The way to reverse in a fund with manualVouchersNeedReview.',
+      headers: idempotencyHeaders,
+      body: s.reversalDraftBody,
+      response: { 201: s.voucherDraft, ...problems('already_reversed', 'reversal_not_reversible', 'reserved_for_operations', 'date_in_future', 'period_closed', 'fund_closed') },
+    },
+    handler: async (req, reply) => numbered(db, await ctx.write(req, reply, 201, (tx) => drafts.createReversal(tx, req.body, req.principal.id))),
   });
 
   app.get('/v1/vouchers', {
@@ -164,7 +186,7 @@ export const voucherRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       body: s.approveBody.nullish(),
       response: {
         200: s.voucherDraft,
-        ...problems('approver_is_preparer', 'voucher_changed', 'invalid_state', 'unknown_account', 'unbalanced_transaction', 'date_in_future', 'reserved_for_operations', ...postingCodes),
+        ...problems('approver_is_preparer', 'voucher_changed', 'invalid_state', 'unknown_account', 'unbalanced_transaction', 'date_in_future', 'reserved_for_operations', 'already_reversed', ...postingCodes),
       },
     },
     handler: async (req, reply) =>

@@ -31,6 +31,12 @@ export const approveBody = z
   })
   .meta({ description: 'May be left out, or empty' });
 
+export const reversalDraftBody = z.strictObject({
+  transactionId: id.meta({ description: 'The posted voucher to reverse' }),
+  reason: text(500).meta({ examples: ['金额录入错误'] }),
+  date: calendarDate.optional().meta({ description: 'Accounting date of the reversal; today when omitted; not before the voucher' }),
+});
+
 export const draftStatuses = ['draft', 'posted', 'rejected', 'withdrawn'] as const;
 
 export const listDraftsQuery = z.strictObject({
@@ -60,6 +66,10 @@ export const voucherDraft = z
     reviewedAt: z.string().nullable(),
     reason: z.string().nullable().meta({ description: 'Why it was rejected or withdrawn' }),
     transactionId: z.string().nullable().meta({ description: 'The posted transaction, once approved' }),
+    reverses: z
+      .object({ transactionId: z.string(), reason: z.string() })
+      .nullable()
+      .meta({ description: 'A reversal (红字冲销) drafted for review: the voucher it reverses and why' }),
     voucherNumbers: z.array(voucherNumber).meta({ description: 'Once posted: its number within each fund and month' }),
   })
   .meta({ id: 'VoucherDraft' });

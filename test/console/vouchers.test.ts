@@ -85,4 +85,25 @@ describe.skipIf(skipBrowserTests)('web console: vouchers drafted, reviewed, post
     expect(consoleErrors(page)).toEqual([]);
     await page.context().close();
   }, 60_000);
+
+  it('drafts the 红字冲销 of a posted voucher for review, and posts it when another key approves', async () => {
+    const label = `记-${today.slice(0, 7)}-0002`;
+    const page = await signIn(browser, url, officer);
+    await page.getByRole('link', { name: '凭证', exact: true }).click();
+    const line = section(page, '已记账凭证').locator('tbody tr', { hasText: label });
+    await line.getByLabel('冲销原因').fill('重复支付');
+    await line.getByRole('button', { name: '起草冲销' }).click();
+    const draft = section(page, '待审核凭证').locator('tbody tr', { hasText: '【红字冲销】' });
+    await draft.waitFor();
+    expect(await draft.textContent()).toContain('重复支付');
+    await page.context().close();
+
+    const review = await signIn(browser, url, approver);
+    await review.getByRole('link', { name: '凭证', exact: true }).click();
+    await section(review, '待审核凭证').locator('tbody tr', { hasText: '【红字冲销】' }).getByRole('button', { name: '审核通过并记账' }).click();
+    await expect.poll(async () => (await t.call('GET', `/v1/accounts/${f.accounts.bank}`)).body.balance).toBe('1000.00');
+    await section(review, '已记账凭证').locator('tbody tr', { hasText: '【红字冲销】' }).waitFor();
+    expect(consoleErrors(review)).toEqual([]);
+    await review.context().close();
+  }, 60_000);
 });

@@ -185,7 +185,36 @@ describe.each(backends)('voucher review on $name', (backend) => {
     expect(direct.body).toMatchObject({ code: 'review_required', fundIds: [fund.fundId], draftAt: '/v1/vouchers' });
     expect(direct.body.detail).toContain('POST /v1/vouchers');
     const drafted = await draft(transfer('2026-03-01', fund.accounts.bank!, fund.accounts.income!, '50.00'));
-    expect((await t.call('POST', `/v1/vouchers/${drafted.body.id}/approve`, as(approver))).body.status).toBe('posted');
+    const posted = await t.call('POST', `/v1/vouchers/${drafted.body.id}/approve`, as(approver));
+    expect(posted.body.status).toBe('posted');
+
+    // A reversal is a hand voucher too: drafted, reviewed, then posted linked to the voucher.
+    const reversedDirectly = await t.call('POST', `/v1/transactions/${posted.body.transactionId}/reversal`, { body: { reason: '金额错误' }, ...as(officer) });
+    expect(reversedDirectly.status).toBe(409);
+    expect(reversedDirectly.body).toMatchObject({ code: 'review_required', draftAt: '/v1/vouchers/reversals' });
+    const reversal = await t.call('POST', '/v1/vouchers/reversals', { body: { transactionId: posted.body.transactionId, reason: '金额错误', date: '2026-03-02' }, ...as(officer) });
+    expect(reversal.status, JSON.stringify(reversal.body)).toBe(201);
+    expect(reversal.body).toMatchObject({
+      status: 'draft',
+      date: '2026-03-02',
+      reverses: { transactionId: posted.body.transactionId, reason: '金额错误' },
+      lines: [
+        { accountId: fund.accounts.bank, direction: 'credit', amount: '50.00' },
+        { accountId: fund.accounts.income, direction: 'debit', amount: '50.00' },
+      ],
+    });
+    expect((await t.call('GET', `/v1/accounts/${fund.accounts.bank}`)).body.balance).toBe('50.00');
+    const changed = await t.call('PUT', `/v1/vouchers/${reversal.body.id}`, { body: transfer('2026-03-02', fund.accounts.bank!, fund.accounts.income!, '1.00'), ...as(officer) });
+    expect(changed.body.code).toBe('invalid_state');
+    expect((await t.call('POST', `/v1/vouchers/${reversal.body.id}/approve`, as(officer))).status).toBe(403);
+    const reversed = await t.call('POST', `/v1/vouchers/${reversal.body.id}/approve`, as(approver));
+    expect(reversed.body.status).toBe('posted');
+    expect((await t.call('GET', `/v1/transactions/${reversed.body.transactionId}`)).body).toMatchObject({ reversesTransactionId: posted.body.transactionId, reversalReason: '金额错误' });
+    expect((await t.call('GET', `/v1/accounts/${fund.accounts.bank}`)).body.balance).toBe('0.00');
+    const print = await t.call('GET', `/v1/transactions/${reversed.body.transactionId}/voucher`);
+    expect(print.body).toMatchObject({ reversal: { transactionId: posted.body.transactionId }, preparedByName: 'officer for tests', reviewedByName: 'approver for tests' });
+    const again = await t.call('POST', '/v1/vouchers/reversals', { body: { transactionId: posted.body.transactionId, reason: '再次' }, ...as(officer) });
+    expect(again.body.code).toBe('already_reversed');
   });
 });
 

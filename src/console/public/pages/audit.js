@@ -20,6 +20,19 @@ const ROUTES = {
   'POST /v1/funds/:fundId/periods/:period/reopen': '反结账',
   'POST /v1/transactions': '录入凭证',
   'POST /v1/transactions/:transactionId/reversal': '冲销凭证',
+  'POST /v1/vouchers': '填制凭证（待审核）',
+  'POST /v1/vouchers/reversals': '起草红字冲销（待审核）',
+  'PUT /v1/vouchers/:voucherId': '修改凭证',
+  'POST /v1/vouchers/:voucherId/withdrawal': '撤回凭证',
+  'POST /v1/vouchers/:voucherId/approve': '审核凭证并记账',
+  'POST /v1/vouchers/:voucherId/reject': '退回凭证',
+  'POST /v1/transactions/:transactionId/attachments': '上传原始凭证',
+  'POST /v1/vouchers/:voucherId/attachments': '上传原始凭证',
+  'POST /v1/disbursements/:disbursementId/attachments': '上传原始凭证',
+  'POST /v1/disbursement-batches/:batchId/attachments': '上传原始凭证',
+  'POST /v1/dividends/:dividendId/attachments': '上传原始凭证',
+  'POST /v1/insurance-claims/:claimId/attachments': '上传原始凭证',
+  'POST /v1/attachments/:attachmentId/withdrawal': '撤回原始凭证',
   'POST /v1/villages': '登记村',
   'PATCH /v1/villages/:villageId': '修改村',
   'POST /v1/households': '登记农户',
@@ -56,7 +69,7 @@ const ID_NAMES = {
   ruleId: '分配规则', poolAccountId: '保费资金池', approvalTransactionId: '审批预留凭证', paymentTransactionId: '支付凭证',
   failureTransactionId: '失败冲回凭证', reversesTransactionId: '被冲销凭证', reversedByTransactionId: '冲销凭证', receiptId: '收入',
   movementId: '保费收支', projectVillageId: '项目村', counterpartPolicyId: '对方保单', toPolicyId: '转入保单',
-  householdVillageId: '农户所在村', voidTransactionId: '作废冲销凭证',
+  householdVillageId: '农户所在村', voidTransactionId: '作废冲销凭证', voucherId: '凭证草稿', attachmentId: '原始凭证', subjectId: '附属记录',
 };
 
 /** A long id (a UUID) by its first 8 characters. */

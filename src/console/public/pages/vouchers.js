@@ -141,7 +141,7 @@ function drafts(env, status) {
       table(
         [
           { title: '日期', value: (d) => d.date },
-          { title: '摘要', value: (d) => d.description },
+          { title: '摘要', value: (d) => `${d.reverses ? '【红字冲销】' : ''}${d.description}${d.reverses ? `（${d.reverses.reason}）` : ''}` },
           { title: '分录', value: (d) => h('ul', { class: 'plain' }, d.lines.map((l) => h('li', {}, `${l.direction === 'debit' ? '借' : '贷'} ${env.byId.get(l.accountId)?.code ?? ''} ${env.byId.get(l.accountId)?.name ?? l.accountId} ${formatMoney(l.amount)}`))) },
           { title: '金额（元）', class: 'num', value: (d) => formatMoney(total(d)) },
           { title: '制单', value: (d) => who(ctx, d.preparedBy, d.preparedByName) },
@@ -171,7 +171,7 @@ function actions(env, d, mine) {
     }));
   }
   if (mine && can('record')) {
-    if (d.status === 'rejected') {
+    if (d.status === 'rejected' && !d.reverses) {
       const holder = h('div', {});
       out.append(h('button', { type: 'button', onclick: () => clear(holder, draftForm(env, d)) }, '修改'), holder);
     }
@@ -236,12 +236,28 @@ function posted(env) {
                   onclick: () => api.download(`/v1/transactions/${t.id}/voucher`, { format: 'pdf' }, `${label(t)}.pdf`).catch((e) => clear(failure, errorBlock(e))),
                 }, '打印凭证'),
             },
+            ...(env.ctx.me.permissions.includes('record') ? [{ title: '冲销', value: (t) => (t.reversesTransactionId || t.reversedByTransactionId ? '' : reversalForm(env, t)) }] : []),
           ],
           items,
           { empty: '本基金还没有记账凭证。' },
         ),
     ),
   );
+}
+
+/** 红字冲销 drafted for review: the voucher's mirror, posted when another key approves it. */
+function reversalForm(env, t) {
+  const reason = h('input', { name: 'reason', maxlength: 500, size: 10, placeholder: '冲销原因', 'aria-label': '冲销原因' });
+  const form = h('form', { class: 'inline' }, reason, h('button', { type: 'submit' }, '起草冲销'));
+  form.addEventListener(
+    'submit',
+    onSubmit(form, async (key) => {
+      if (!reason.value.trim()) throw fieldError('reason', '请填写冲销原因。');
+      await api.post('/v1/vouchers/reversals', { transactionId: t.id, reason: reason.value.trim() }, { idempotencyKey: key });
+      env.refresh();
+    }),
+  );
+  return form;
 }
 
 function bindingForm(fundId) {
