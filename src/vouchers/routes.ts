@@ -20,11 +20,12 @@ import * as s from './schemas.js';
 
 const draftChecks = ['unknown_account', 'unbalanced_transaction', 'date_in_future', 'reserved_for_operations', 'fund_closed', 'period_closed'] as const;
 
-/** A draft with the numbers of its posted voucher (given when it was linked, at the end of the approval's write). */
-async function numbered<T extends Pick<VoucherDraft, 'transactionId'>>(executor: Executor, draft: T) {
-  const numbers = draft.transactionId ? ((await readVoucherNumbers(executor, [draft.transactionId])).get(draft.transactionId) ?? []) : [];
-  return { ...draft, voucherNumbers: numbers };
+/** Drafts with the numbers of their posted vouchers (given when linked, at the end of an approval's write), read in one query. */
+async function numberedAll<T extends Pick<VoucherDraft, 'transactionId'>>(executor: Executor, drafts: T[]) {
+  const numbers = await readVoucherNumbers(executor, drafts.flatMap((d) => (d.transactionId ? [d.transactionId] : [])));
+  return drafts.map((d) => ({ ...d, voucherNumbers: (d.transactionId && numbers.get(d.transactionId)) || [] }));
 }
+const numbered = async <T extends Pick<VoucherDraft, 'transactionId'>>(executor: Executor, draft: T) => (await numberedAll(executor, [draft]))[0]!;
 
 /** Hand-entered vouchers reviewed before posting (制单 → 审核 → 记账). */
 export const voucherRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -131,7 +132,7 @@ export const voucherRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
     handler: async (req) => {
       const { status, fundId, limit } = req.query;
       const found = await drafts.list(db, { status, fundId, limit, after: decodeCursor(req.query.cursor, 'string'), reach: req.principal.reach });
-      const listed = await Promise.all(found.map(async (f) => ({ ...(await numbered(db, f.draft)), position: f.position })));
+      const listed = await numberedAll(db, found.map((f) => ({ ...f.draft, position: f.position })));
       const answered = toPage(listed, limit, (d) => d.position);
       return { ...answered, items: answered.items.map(({ position: _, ...d }) => d) };
     },

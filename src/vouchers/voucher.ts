@@ -80,7 +80,8 @@ const recordsOf = sql`
    where t.id in (x.approval_transaction_id, x.payment_transaction_id, x.failure_transaction_id) and x.batch_id is null
   union all select 'batch', b.id, b.requested_by, b.approved_by, null from disbursement_batches b where t.id in (b.approval_transaction_id, b.payment_transaction_id)
   union all select 'claim', c.id, c.filed_by, c.approved_by, null from insurance_claims c where c.transaction_id = t.id
-  union all select 'dividend', v.id, v.created_by, null, null from dividends v where t.id in (v.transaction_id, v.void_transaction_id)
+  union all select 'dividend', v.id, case when t.id = v.void_transaction_id then v.voided_by else v.created_by end, null, null
+    from dividends v where t.id in (v.transaction_id, v.void_transaction_id)
   union all select 'income', r.id, r.created_by, null, null from income_receipts r where r.transaction_id = t.id`;
 
 /** Each transaction's header, who signed it and its source documents, for the transactions `where` selects (over `t`). */
