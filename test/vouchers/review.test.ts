@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
-import { backends } from '../helpers/database.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { ADMIN_TOKEN, expectLedgerIntact, ID_HASH_KEY, startApp, type TestApp } from '../helpers/app.js';
+import { backends, realPostgres } from '../helpers/database.js';
 import { createFund, type FundFixture, transfer } from '../helpers/fixtures.js';
 
 // 制单 → 审核 → 记账: a voucher drafted by one key is posted only when another key approves it.
@@ -264,5 +266,43 @@ describe.each(backends)('voucher numbers within fund and month on $name', (backe
       ['month_numbers_missing', 'Voucher 记-2026-05-0003 of the fund is missing.'],
       ['month_number_wrong', expect.stringMatching(/has lines in the fund but no number within the fund's month/)],
     ]);
+  });
+});
+
+// Two service instances on one database run their own posting groups: only the draft's row lock keeps
+// two approvals of one draft, one sent to each, from posting it twice.
+describe.runIf(realPostgres)('one draft approved through two service instances at once (PostgreSQL)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp(realPostgres!);
+  });
+  afterAll(async () => {
+    await expectLedgerIntact(t);
+    await t.close();
+  });
+
+  it('posts it once', async () => {
+    const config = loadConfig({ LEDGER_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'silent', LEDGER_RATE_LIMIT: '0' });
+    const instances = [
+      await buildApp({ config, database: t.database, idHashKey: ID_HASH_KEY }),
+      await buildApp({ config, database: t.database, idHashKey: ID_HASH_KEY }),
+    ];
+    try {
+      const f = await createFund(t);
+      await t.call('POST', '/v1/transactions', { body: transfer('2026-06-01', f.accounts.bank!, f.accounts.income!, '100.00') });
+      const [officer, first, second] = await Promise.all([t.keyFor('officer'), t.keyFor('approver'), t.keyFor('approver')]);
+      for (let round = 0; round < 5; round++) {
+        const drafted = await t.call('POST', '/v1/vouchers', { body: transfer('2026-06-02', f.accounts.expense!, f.accounts.bank!, '10.00'), token: officer });
+        const replies = await Promise.all(
+          [first, second, first, second].map((token, i) =>
+            instances[i % 2]!.inject({ method: 'POST', url: `/v1/vouchers/${drafted.body.id}/approve`, headers: { authorization: `Bearer ${token}` } }),
+          ),
+        );
+        expect(replies.map((r) => r.statusCode).sort()).toEqual([200, 409, 409, 409]);
+      }
+      expect((await t.call('GET', `/v1/accounts/${f.accounts.bank}`)).body.balance).toBe('50.00');
+    } finally {
+      for (const instance of instances) await instance.close();
+    }
   });
 });
