@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp } from '../helpers/app.js';
 import { createFund, type FundFixture, transfer } from '../helpers/fixtures.js';
 import { pdfText } from '../statements/setup.js';
-import { consoleErrors, openConsole, signIn, skipBrowserTests } from './browser.js';
+import { consoleErrors, openConsole, screenshot, signIn, skipBrowserTests } from './browser.js';
 
 describe.skipIf(skipBrowserTests)('web console: vouchers drafted, reviewed, posted and printed', () => {
   let t: TestApp;
@@ -67,6 +67,13 @@ describe.skipIf(skipBrowserTests)('web console: vouchers drafted, reviewed, post
     await page.getByRole('link', { name: '凭证', exact: true }).click();
     const queue = section(page, '待审核凭证');
     const row = queue.locator('tbody tr', { hasText: '临时救助 王𪚥' });
+    // The queue with its row fits the screen: nothing scrolls sideways at 1366×768.
+    await row.getByRole('button', { name: '住院结算单.pdf' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await screenshot(page, 'vouchers-queue');
+    // The reviewer opens the source document before approving.
+    const [bill] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: '住院结算单.pdf' }).click()]);
+    expect(readFileSync((await bill.path())!).toString()).toBe('%PDF-1.4\n%%EOF\n');
     await row.getByRole('button', { name: '审核通过并记账' }).click();
     await expect.poll(() => queue.textContent()).toContain('没有待审核的凭证');
 

@@ -144,6 +144,8 @@ function drafts(env, status) {
           { title: '摘要', value: (d) => `${d.reverses ? '【红字冲销】' : ''}${d.description}${d.reverses ? `（${d.reverses.reason}）` : ''}` },
           { title: '分录', value: (d) => h('ul', { class: 'plain' }, d.lines.map((l) => h('li', {}, `${l.direction === 'debit' ? '借' : '贷'} ${env.byId.get(l.accountId)?.code ?? ''} ${env.byId.get(l.accountId)?.name ?? l.accountId} ${formatMoney(l.amount)}`))) },
           { title: '金额（元）', class: 'num', value: (d) => formatMoney(total(d)) },
+          // What the reviewer checks the voucher against, before approving it.
+          ...(ctx.me.permissions.includes('report') ? [{ title: '原始凭证', value: (d) => attachmentList(`/v1/vouchers/${d.id}/attachments`, d.attachments) }] : []),
           { title: '制单', value: (d) => who(ctx, d.preparedBy, d.preparedByName) },
           { title: status === 'rejected' ? '退回原因' : '状态', value: (d) => (status === 'rejected' ? `${d.reason}（${who(ctx, d.reviewedBy, d.reviewedByName)}）` : STATUS[d.status]) },
           { title: '操作', value: (d) => actions(env, d, mine(d)) },
@@ -183,6 +185,35 @@ function actions(env, d, mine) {
   }
   if (can('record')) out.append(attachForm(`/v1/vouchers/${d.id}/attachments`, env.refresh));
   return out;
+}
+
+/** The documents attached, each downloadable as it was added; a withdrawn one struck through with its reason. */
+function attachmentList(path, declared) {
+  const box = h('div', {}, h('span', { class: 'hint' }, '…'));
+  api
+    .get(path)
+    .then(({ items }) =>
+      clear(
+        box,
+        items.length
+          ? h(
+              'ul',
+              { class: 'plain' },
+              items.map((a) =>
+                h(
+                  'li',
+                  {},
+                  a.withdrawn
+                    ? h('s', { title: `已撤回：${a.withdrawalReason}` }, a.fileName)
+                    : h('button', { type: 'button', class: 'link', onclick: () => api.download(`/v1/attachments/${a.id}/content`, {}, a.fileName).catch((e) => clear(box, errorBlock(e))) }, a.fileName),
+                ),
+              ),
+            )
+          : h('span', { class: 'hint' }, declared ? `未上传（申报 ${declared} 张）` : '无'),
+      ),
+    )
+    .catch((e) => clear(box, errorBlock(e)));
+  return box;
 }
 
 /** One source document sent as it is (its bytes decide its type), with the upload's progress. */
