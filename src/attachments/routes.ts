@@ -38,7 +38,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = asyn
       if (size > attachments.maxBytes) throw tooLarge();
       chunks.push(chunk);
     }
-    return new Uint8Array(Buffer.concat(chunks));
+    return Buffer.concat(chunks);
   });
 
   for (const route of routes) {

@@ -93,6 +93,12 @@ export function createAttachmentService(options: { maxBytes: number }) {
     return found.fund_id;
   }
 
+  /** A draft's documents are part of what its reviewer reads: a change makes a new version of it (an approval of the old one is refused). */
+  async function touchDraft(tx: Tx, kind: SubjectKind, subjectId: string) {
+    if (kind !== 'voucher') return;
+    await tx.execute(sql`update voucher_drafts set version = version + 1, updated_at = now() where id = ${subjectId} and status in ('draft', 'rejected')`);
+  }
+
   async function byId(executor: Executor, id: string, lock = false): Promise<AttachmentRow> {
     const [found] = await rows<AttachmentRow>(executor, sql`select ${columns} from attachments where id = ${id} ${lock ? sql`for update` : sql``}`);
     if (!found) throw notFound('Attachment', id);
@@ -122,6 +128,7 @@ export function createAttachmentService(options: { maxBytes: number }) {
                     ${Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength)}, ${file.description ?? null}, ${actor})
             returning ${columns}`,
       );
+      await touchDraft(tx, kind, subjectId);
       return (await named(tx, [created!]))[0]!;
     },
 
@@ -156,6 +163,7 @@ export function createAttachmentService(options: { maxBytes: number }) {
         tx,
         sql`update attachments set withdrawn_by = ${actor}, withdrawn_at = now(), withdrawal_reason = ${reason} where id = ${id} returning ${columns}`,
       );
+      await touchDraft(tx, row.subject_kind, row.subject_id);
       return (await named(tx, [updated!]))[0]!;
     },
   };

@@ -85,7 +85,8 @@ export function findControlCharacters(request: FastifyRequest): Finding[] {
   // A JSON body has been parsed into objects (or is a bare JSON string); a CSV body arrives as one string,
   // left to the importer, which names the line and column of a control character.
   const csv = /^text\/csv\b/i.test(request.headers['content-type'] ?? '');
-  if (request.body !== null && typeof request.body === 'object' && !Buffer.isBuffer(request.body)) inspect(request.body, 'body', '', true, found);
+  // A file sent as the body (an attachment) is bytes, not text: nothing in it is a parameter.
+  if (request.body !== null && typeof request.body === 'object' && !ArrayBuffer.isView(request.body)) inspect(request.body, 'body', '', true, found);
   else if (typeof request.body === 'string' && !csv) inspect(request.body, 'body', '', true, found);
   return found.slice(0, MAX_FINDINGS);
 }

@@ -29,7 +29,13 @@ const reachable: Record<Kind, (reach: Reach, values: string[]) => SQL> = {
   bankLine: (r, v) => sql`select id from bank_statement_lines where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
   voucher: (r, v) =>
     sql`select d.id from voucher_drafts d where d.id in ${ids(v)} and not exists (select 1 from unnest(d.fund_ids) f(id) where not ${fundInReach(r, sql`f.id`)})`,
-  attachment: (r, v) => sql`select id from attachments where id in ${ids(v)} and ${fundInReach(r, sql`fund_id`)}`,
+  // By what it is attached to, as that stands now: a transaction wholly in reach, a draft's funds as they are now.
+  attachment: (r, v) =>
+    sql`select a.id from attachments a where a.id in ${ids(v)} and case a.subject_kind
+          when 'transaction' then ${transactionInReach(r, sql`a.subject_id`)}
+          when 'voucher' then not exists (select 1 from voucher_drafts d cross join unnest(d.fund_ids) f(id)
+                                           where d.id = a.subject_id and not ${fundInReach(r, sql`f.id`)})
+          else ${fundInReach(r, sql`a.fund_id`)} end`,
   claim: (r, v) =>
     sql`select c.id from insurance_claims c join insurance_policies p on p.id = c.policy_id where c.id in ${ids(v)} and ${fundInReach(r, sql`p.fund_id`)}`,
 };
@@ -78,7 +84,8 @@ async function missingFromReach(db: Db, reach: Reach, kind: Kind, values: string
 /** Every (field, value) of the body whose field is one of bodyFields, at any depth, and every township. */
 function collect(value: unknown, into: Map<string, string[]>): void {
   if (Array.isArray(value)) return value.forEach((v) => collect(v, into));
-  if (!value || typeof value !== 'object') return;
+  // A file's bytes (an attachment's body) name nothing.
+  if (!value || typeof value !== 'object' || ArrayBuffer.isView(value)) return;
   for (const [field, v] of Object.entries(value)) {
     if (typeof v === 'string' && (field in bodyFields || field === 'township')) into.set(field, [...(into.get(field) ?? []), v]);
     else collect(v, into);

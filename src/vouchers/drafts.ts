@@ -119,6 +119,19 @@ export function createDraftService(deps: {
     return found;
   }
 
+  /**
+   * The reviewer's reach, checked again on the locked row: the scope guard read the draft before its lock,
+   * and a preparer who reaches more may have moved it to another fund meanwhile.
+   */
+  async function assertInReach(tx: Tx, draft: DraftRow, reach: Reach | null) {
+    if (!reach) return;
+    const [found] = await rows<{ ok: boolean }>(
+      tx,
+      sql`select coalesce(bool_and(${fundInReach(reach, sql`f.id`)}), false) as ok from unnest(${sql.param(draft.fund_ids)}::uuid[]) f(id)`,
+    );
+    if (!found?.ok) throw notFound('Voucher draft', draft.id);
+  }
+
   function assertState(draft: DraftRow, allowed: DraftStatus[], act: string) {
     if (allowed.includes(draft.status)) return;
     const where = draft.status === 'posted' ? ` (posted as transaction ${draft.transaction_id})` : '';
@@ -202,8 +215,9 @@ export function createDraftService(deps: {
      * this process or another) wait and then find it posted, so a draft is posted once; the posting goes
      * through the ledger core with every check as of now (accounts, closed funds, overdraft, period).
      */
-    async approve(tx: Tx, id: string, version: number | undefined, actor: string) {
+    async approve(tx: Tx, id: string, version: number | undefined, actor: string, reach: Reach | null) {
       const draft = await lockDraft(tx, id);
+      await assertInReach(tx, draft, reach);
       assertState(draft, ['draft'], 'approved');
       if (version !== undefined && version !== draft.version) {
         throw new DomainError('voucher_changed', `Voucher draft ${id} is at version ${draft.version}, not ${version}: read it again before approving.`, {
@@ -229,8 +243,9 @@ export function createDraftService(deps: {
       return answer(tx, id);
     },
 
-    async reject(tx: Tx, id: string, reason: string, actor: string) {
+    async reject(tx: Tx, id: string, reason: string, actor: string, reach: Reach | null) {
       const draft = await lockDraft(tx, id);
+      await assertInReach(tx, draft, reach);
       assertState(draft, ['draft'], 'rejected');
       if (draft.prepared_by === actor) {
         throw new DomainError('approver_is_preparer', `Voucher draft ${id} was prepared with this key; another key reviews it.`, { preparedBy: draft.prepared_by });

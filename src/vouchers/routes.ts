@@ -191,7 +191,7 @@ export const voucherRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       },
     },
     handler: async (req, reply) =>
-      numbered(db, await ctx.write(req, reply, 200, (tx) => drafts.approve(tx, req.params.voucherId, req.body?.version, req.principal.id))),
+      numbered(db, await ctx.write(req, reply, 200, (tx) => drafts.approve(tx, req.params.voucherId, req.body?.version, req.principal.id, req.principal.reach))),
   });
 
   app.post('/v1/vouchers/:voucherId/reject', {
@@ -206,6 +206,6 @@ export const voucherRoutes: FastifyPluginAsyncZod<{ ctx: AppContext }> = async (
       response: { 200: s.voucherDraft, ...problems('approver_is_preparer', 'invalid_state') },
     },
     handler: async (req, reply) =>
-      numbered(db, await ctx.write(req, reply, 200, (tx) => drafts.reject(tx, req.params.voucherId, req.body.reason, req.principal.id))),
+      numbered(db, await ctx.write(req, reply, 200, (tx) => drafts.reject(tx, req.params.voucherId, req.body.reason, req.principal.id, req.principal.reach))),
   });
 };

@@ -94,6 +94,26 @@ describe.each(backends)('source documents (原始凭证) on $name', (backend) =>
     await expect(t.database.db.execute(sql`update attachments set content = '\\x00'::bytea where id = ${png.body.id}`)).rejects.toThrow();
   });
 
+  it('makes a new version of a draft when its documents change, and follows the draft to the fund it is moved to', async () => {
+    const drafted = await t.call('POST', '/v1/vouchers', { body: transfer('2026-01-22', f.accounts.expense!, f.accounts.bank!, '2.00'), token: ADMIN_TOKEN });
+    expect(drafted.body.version).toBe(1);
+    const bill = await upload(`/v1/vouchers/${drafted.body.id}/attachments`, PDF, '发票.pdf', 'application/pdf', ADMIN_TOKEN);
+    // The reviewer read version 1, before the document came: approving it is refused.
+    const stale = await t.call('POST', `/v1/vouchers/${drafted.body.id}/approve`, { body: { version: 1 }, token: approver });
+    expect(stale.body).toMatchObject({ code: 'voucher_changed', version: 2 });
+
+    // Moved to another township's fund, its document goes with it: out of reach of the first township's keys.
+    const g = await createFund(t);
+    await t.call('PATCH', `/v1/funds/${g.fundId}`, { body: { township: '别乡' } });
+    const moved = await t.call('PUT', `/v1/vouchers/${drafted.body.id}`, { body: transfer('2026-01-22', g.accounts.expense!, g.accounts.income!, '2.00'), token: ADMIN_TOKEN });
+    expect(moved.body.fundIds).toEqual([g.fundId]);
+    const read = (token: string) => t.app.inject({ method: 'GET', url: `/v1/attachments/${bill.body.id}/content`, headers: { authorization: `Bearer ${token}` } });
+    expect((await read(approver)).statusCode).toBe(404);
+    expect((await read(elsewhere)).statusCode).toBe(200);
+    // Nor can the first township's approver approve it there.
+    expect((await t.call('POST', `/v1/vouchers/${drafted.body.id}/approve`, { token: approver })).status).toBe(404);
+  });
+
   it('refuses a file by its type, its size and the key, and stores nothing', async () => {
     const drafted = await t.call('POST', '/v1/vouchers', { body: transfer('2026-01-21', f.accounts.expense!, f.accounts.bank!, '1.00'), token: officer });
     const path = `/v1/vouchers/${drafted.body.id}/attachments`;
