@@ -147,9 +147,9 @@ export function createAttachmentService(options: { maxBytes: number }) {
 
     /** The file's bytes, checked against the SHA-256 stored when it was added: a changed file is a bug or tampering, never served. */
     async content(executor: Executor, id: string) {
-      const row = await byId(executor, id);
-      const [found] = await rows<{ content: Uint8Array }>(executor, sql`select content from attachments where id = ${id}`);
-      const bytes = Buffer.from(found!.content);
+      const [row] = await rows<AttachmentRow & { content: Uint8Array }>(executor, sql`select ${columns}, content from attachments where id = ${id}`);
+      if (!row) throw notFound('Attachment', id);
+      const bytes = Buffer.from(row.content);
       if (sha256(bytes) !== row.sha256) throw new Error(`attachment ${id}: its content no longer has its SHA-256`);
       return { attachment: toView(row), bytes };
     },

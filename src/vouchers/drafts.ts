@@ -144,10 +144,12 @@ export function createDraftService(deps: {
     }
   }
 
-  const answer = async (tx: Tx, id: string) => {
-    const [found] = await rows<DraftRow>(tx, sql`select ${columns} from voucher_drafts d where d.id = ${id}`);
-    return (await named(tx, [toDraft(found!)]))[0]!;
-  };
+
+  async function get(executor: Executor, id: string) {
+    const [found] = await rows<DraftRow>(executor, sql`select ${columns} from voucher_drafts d where d.id = ${id}`);
+    if (!found) throw notFound('Voucher draft', id);
+    return (await named(executor, [toDraft(found)]))[0]!;
+  }
 
   const stored = (input: PostingInput) => JSON.stringify(input.lines.map((l) => ({ accountId: l.accountId.toLowerCase(), direction: l.direction, amount: l.amount, memo: l.memo ?? null })));
 
@@ -161,7 +163,7 @@ export function createDraftService(deps: {
                     ${input.attachments ?? 0}, ${actor})
             returning id`,
       );
-      return answer(tx, created!.id);
+      return get(tx, created!.id);
     },
 
     /**
@@ -180,7 +182,7 @@ export function createDraftService(deps: {
                     ${input.transactionId}, ${input.reason})
             returning id`,
       );
-      return answer(tx, created!.id);
+      return get(tx, created!.id);
     },
 
     /** The preparer's correction of a draft, or of a rejected one (which goes back to review). */
@@ -199,7 +201,7 @@ export function createDraftService(deps: {
                reference = ${input.reference ?? null}, lines = ${stored(input)}::jsonb, attachments = ${input.attachments ?? 0},
                version = version + 1, status = 'draft', reason = null, reviewed_by = null, reviewed_at = null, updated_at = now()
          where id = ${id}`);
-      return answer(tx, id);
+      return get(tx, id);
     },
 
     async withdraw(tx: Tx, id: string, reason: string, actor: string) {
@@ -207,7 +209,7 @@ export function createDraftService(deps: {
       assertPreparer(draft, actor, 'withdraw');
       assertState(draft, ['draft', 'rejected'], 'withdrawn');
       await tx.execute(sql`update voucher_drafts set status = 'withdrawn', reason = ${reason}, updated_at = now() where id = ${id}`);
-      return answer(tx, id);
+      return get(tx, id);
     },
 
     /**
@@ -240,7 +242,7 @@ export function createDraftService(deps: {
       await tx.execute(sql`
         update voucher_drafts set status = 'posted', transaction_id = ${posted.id}, reviewed_by = ${actor}, reviewed_at = now(), updated_at = now()
          where id = ${id}`);
-      return answer(tx, id);
+      return get(tx, id);
     },
 
     async reject(tx: Tx, id: string, reason: string, actor: string, reach: Reach | null) {
@@ -253,14 +255,11 @@ export function createDraftService(deps: {
       await tx.execute(sql`
         update voucher_drafts set status = 'rejected', reason = ${reason}, reviewed_by = ${actor}, reviewed_at = now(), updated_at = now()
          where id = ${id}`);
-      return answer(tx, id);
+      return get(tx, id);
     },
 
-    async get(executor: Executor, id: string) {
-      const [found] = await rows<DraftRow>(executor, sql`select ${columns} from voucher_drafts d where d.id = ${id}`);
-      if (!found) throw notFound('Voucher draft', id);
-      return (await named(executor, [toDraft(found)]))[0]!;
-    },
+    get,
+
 
     /** Oldest first: the queue a reviewer works through. */
     async list(executor: Executor, filter: DraftFilter) {

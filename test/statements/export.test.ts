@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Money } from '../../src/ledger/money.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/database.js';
-import { fieldScenario } from './setup.js';
+import { fieldScenario, hledgerBalances } from './setup.js';
 
 const hasTool = (tool: string) => {
   try {
@@ -62,17 +62,7 @@ describe.each(backends)('the exported journal on $name', (backend) => {
     expect(journal).toContain('王𪚥');
     const file = join(dir, 'fund.journal');
     writeFileSync(file, journal);
-    const csv = execFileSync('hledger', ['-f', file, 'balance', '--flat', '--empty', '--no-total', '-O', 'csv'], { encoding: 'utf8' });
-    const theirs = new Map(
-      csv
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((line) => {
-          const [account, amount] = line.split('","').map((c) => c.replace(/"/g, ''));
-          return [account!.split(':')[1]!.split(' ')[0]!, new Money(amount!.replace(/ CNY$/, '') || '0')] as const;
-        }),
-    );
+    const theirs = new Map([...hledgerBalances(file)].map(([code, amount]) => [code, new Money(amount)] as const));
     const trial = (await t.call('GET', `/v1/funds/${fundId}/trial-balance`)).body;
     const ours = new Map<string, Money>(trial.accounts.map((a: any) => [a.code, new Money(a.debitTotal).minus(a.creditTotal)]));
     for (const [code, net] of ours) expect(theirs.get(code)?.toFixed(2) ?? '0.00', code).toBe(net.toFixed(2));

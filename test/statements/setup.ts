@@ -20,6 +20,21 @@ export function pdfText(pdf: Buffer): string {
   return execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', '-', '-'], { input: pdf, encoding: 'utf8' });
 }
 
+/** Each account's net balance (debits positive) as Debian's hledger re-adds a journal file, by account code. */
+export function hledgerBalances(file: string): Map<string, string> {
+  const csv = execFileSync('hledger', ['-f', file, 'balance', '--flat', '--empty', '--no-total', '-O', 'csv'], { encoding: 'utf8' });
+  return new Map(
+    csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => {
+        const [account, amount] = line.split('","').map((c) => c.replace(/"/g, ''));
+        return [account!.split(':')[1]!.split(' ')[0]!, (amount!.replace(/ CNY$/, '') || '0').replace(/,/g, '')] as const;
+      }),
+  );
+}
+
 export const pdfPages = (pdf: Buffer) => pdfText(pdf).split('\f').filter((p) => p.trim());
 
 /** Amounts as printed ("1,234.56") back to plain decimal strings, so tests search the text for the JSON figures. */

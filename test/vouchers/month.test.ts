@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Money } from '../../src/ledger/money.js';
 import { expectLedgerIntact, startApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/database.js';
-import { download, fieldScenario, pdfPages } from '../statements/setup.js';
+import { download, fieldScenario, hledgerBalances, pdfPages } from '../statements/setup.js';
 
 const PDF = Buffer.from('%PDF-1.4\n%%EOF\n');
 const squeeze = (text: string) => text.replace(/\s+/g, '');
@@ -101,17 +101,7 @@ describe.each(backends)('a month of the field scenario on $name', (backend) => {
     const journal = await t.app.inject({ method: 'GET', url: `/v1/funds/${scenario.fundId}/export?format=ledger`, headers: { authorization: `Bearer ${approver}` } });
     const file = join(dir, 'month.journal');
     writeFileSync(file, journal.body);
-    const csv = execFileSync('hledger', ['-f', file, 'balance', '--flat', '--empty', '--no-total', '-O', 'csv'], { encoding: 'utf8' });
-    const theirs = new Map(
-      csv
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((line) => {
-          const [account, amount] = line.split('","').map((c) => c.replace(/"/g, ''));
-          return [account!.split(':')[1]!.split(' ')[0]!, (amount!.replace(/ CNY$/, '') || '0').replace(/,/g, '')] as const;
-        }),
-    );
+    const theirs = hledgerBalances(file);
     const trial = (await t.call('GET', `/v1/funds/${scenario.fundId}/trial-balance`)).body;
     for (const a of trial.accounts) expect(new Money(theirs.get(a.code) ?? '0').toFixed(2), a.code).toBe(new Money(a.debitTotal).minus(a.creditTotal).toFixed(2));
     expect(theirs.get('5901')).toBe('35.50');
